@@ -1,0 +1,23 @@
+# This file is part of the marketplace modules for Tryton.
+from decimal import Decimal
+
+from trytond.i18n import gettext
+
+from .exceptions import RateValidationError
+
+RATE_DIGITS = (None, 4)
+
+
+def check_rate(record, field_name):
+    "Raise if the fraction stored in field_name is outside [0, 1]"
+    rate = getattr(record, field_name)
+    if rate is not None and not (0 <= rate <= 1):
+        field = record.__class__._fields[field_name]
+        raise RateValidationError(gettext(
+                'marketplace_sales.msg_rate_out_of_range',
+                field=field.string,
+                record=record.rec_name,
+                rate=(rate * 100).normalize()))
+
+
+ZERO = Decimal(0)

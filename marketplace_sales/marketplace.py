@@ -1,0 +1,445 @@
+# This file is part of the marketplace modules for Tryton.
+from collections import defaultdict
+from decimal import Decimal
+
+from sql import Null
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.modules.product import price_digits
+from trytond.pool import Pool
+from trytond.pyson import Eval, If
+from trytond.transaction import Transaction
+
+from .common import RATE_DIGITS, ZERO, check_rate
+from .exceptions import MissingRateError, SaleEditError
+
+STATES = [
+    ('to_invoice', "To Invoice"),
+    ('awaiting_payment', "Awaiting Payment"),
+    ('paid', "Paid"),
+    ('cancelled', "Cancelled"),
+    ]
+
+# Fields a user may correct by hand while the sale is still to invoice.
+HAND_FIELDS = {
+    'description', 'quantity', 'base_price', 'unit_price', 'gross_amount',
+    'discount_rate', 'discount_amount', 'net_amount', 'vendor_support_rate',
+    'vendor_support_amount', 'commission_rate', 'commission_amount',
+    'tax_rate', 'payout_amount',
+    }
+
+
+def compute_amounts(
+        currency, base_price, quantity, net_amount, commission_rate,
+        support_rate):
+    """Return the amounts of a marketplace sale (DESIGN.md section 1).
+
+    Each stored amount is rounded once with the currency; commission is
+    what is left of the net amount once the payout is known, so that
+    commission + payout = net always holds to the cent.
+    """
+    gross_amount = currency.round(base_price * quantity)
+    discount_amount = gross_amount - net_amount
+    if gross_amount:
+        discount_rate = (discount_amount / gross_amount).quantize(
+            Decimal('0.0001'))
+    else:
+        discount_rate = ZERO
+    vendor_support_amount = currency.round(discount_amount * support_rate)
+    payout_amount = (
+        currency.round(gross_amount * (1 - commission_rate))
+        - vendor_support_amount)
+    commission_amount = net_amount - payout_amount
+    return {
+        'gross_amount': gross_amount,
+        'discount_amount': discount_amount,
+        'discount_rate': discount_rate,
+        'vendor_support_amount': vendor_support_amount,
+        'payout_amount': payout_amount,
+        'commission_amount': commission_amount,
+        }
+
+
+class MarketplaceSale(Workflow, ModelSQL, ModelView):
+    "Marketplace Sale"
+    __name__ = 'marketplace.sale'
+
+    _states = {
+        'readonly': Eval('state') != 'to_invoice',
+        }
+
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True)
+    currency = fields.Many2One(
+        'currency.currency', "Currency", required=True, readonly=True)
+    date = fields.Date(
+        "Date", required=True, readonly=True,
+        help="The date the customer invoice was paid.")
+    vendor = fields.Many2One(
+        'party.party', "Vendor", required=True, readonly=True,
+        ondelete='RESTRICT',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
+    customer = fields.Many2One(
+        'party.party', "Customer", required=True, readonly=True,
+        ondelete='RESTRICT',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
+    product = fields.Many2One(
+        'product.product', "Product", required=True, readonly=True,
+        ondelete='RESTRICT',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
+    description = fields.Text("Description", states=_states)
+    quantity = fields.Float(
+        "Quantity", digits='unit', required=True, states=_states)
+    unit = fields.Many2One('product.uom', "Unit", readonly=True)
+    base_price = Monetary(
+        "Base Price", currency='currency', digits=price_digits,
+        required=True, states=_states,
+        help="The unit price before discount.")
+    unit_price = Monetary(
+        "Unit Price", currency='currency', digits=price_digits,
+        required=True, states=_states,
+        help="The unit price invoiced to the customer.")
+    gross_amount = Monetary(
+        "Gross Amount", currency='currency', digits='currency',
+        required=True, states=_states,
+        help="Base price × quantity.")
+    discount_rate = fields.Numeric(
+        "Discount Rate", digits=RATE_DIGITS, required=True, states=_states)
+    discount_amount = Monetary(
+        "Discount", currency='currency', digits='currency',
+        required=True, states=_states,
+        help="Gross amount − net amount.")
+    net_amount = Monetary(
+        "Net Amount", currency='currency', digits='currency',
+        required=True, states=_states,
+        help="The untaxed amount of the customer invoice line.")
+    vendor_support_rate = fields.Numeric(
+        "Support Rate", digits=RATE_DIGITS, required=True, states=_states,
+        help="The share of the discount borne by the vendor.")
+    vendor_support_amount = Monetary(
+        "Support Amount", currency='currency', digits='currency',
+        required=True, states=_states,
+        help="The part of the discount borne by the vendor.")
+    commission_rate = fields.Numeric(
+        "Commission Rate", digits=RATE_DIGITS, required=True, states=_states)
+    commission_amount = Monetary(
+        "Commission", currency='currency', digits='currency',
+        required=True, states=_states,
+        help="What the marketplace keeps: net amount − payout.")
+    tax_rate = fields.Numeric(
+        "Tax Rate", digits=RATE_DIGITS, states=_states,
+        help="The sum of the percentage taxes of the invoice line "
+        "(information only).")
+    payout_amount = Monetary(
+        "Payout", currency='currency', digits='currency',
+        required=True, states=_states,
+        help="What the vendor receives: "
+        "gross × (1 − commission rate) − support amount.")
+    invoice = fields.Many2One(
+        'account.invoice', "Customer Invoice", required=True, readonly=True,
+        ondelete='RESTRICT')
+    invoice_line = fields.Many2One(
+        'account.invoice.line', "Customer Invoice Line", required=True,
+        readonly=True, ondelete='RESTRICT')
+    vendor_invoice = fields.Many2One(
+        'account.invoice', "Vendor Invoice", readonly=True,
+        ondelete='RESTRICT',
+        domain=[
+            If(Eval('vendor_invoice'),
+                ('type', '=', 'in'),
+                ()),
+            ])
+    vendor_invoice_line = fields.Many2One(
+        'account.invoice.line', "Vendor Invoice Line", readonly=True,
+        ondelete='RESTRICT')
+    state = fields.Selection(
+        STATES, "State", required=True, readonly=True, sort=False)
+    edited = fields.Boolean(
+        "Edited", readonly=True,
+        help="Changed by hand since it was computed.")
+
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('invoice_line_unique', Unique(t, t.invoice_line),
+                'marketplace_sales.msg_marketplace_sale_invoice_line_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.state, Index.Equality()),
+                    (t.vendor, Index.Range()), (t.date, Index.Range())),
+                Index(t, (t.company, Index.Range())),
+                Index(t, (t.invoice, Index.Range())),
+                Index(t, (t.vendor_invoice, Index.Range()),
+                    where=t.vendor_invoice != Null),
+                })
+        cls._order = [
+            ('date', 'DESC'),
+            ('id', 'DESC'),
+            ]
+        cls._transitions |= {
+            ('to_invoice', 'awaiting_payment'),
+            ('awaiting_payment', 'paid'),
+            ('paid', 'awaiting_payment'),
+            ('awaiting_payment', 'to_invoice'),
+            ('to_invoice', 'cancelled'),
+            ('cancelled', 'to_invoice'),
+            }
+        cls._buttons.update({
+                'recompute': {
+                    'invisible': Eval('state') != 'to_invoice',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'to_invoice'
+
+    @classmethod
+    def default_edited(cls):
+        return False
+
+    def get_rec_name(self, name):
+        return '%s - %s' % (
+            self.invoice_line.rec_name if self.invoice_line else '',
+            self.product.rec_name if self.product else '')
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('invoice',) + tuple(clause[1:]),
+            ('product',) + tuple(clause[1:]),
+            ('vendor',) + tuple(clause[1:]),
+            ]
+
+    @classmethod
+    def validate_fields(cls, sales, field_names):
+        super().validate_fields(sales, field_names)
+        for sale in sales:
+            check_rate(sale, 'commission_rate')
+            check_rate(sale, 'vendor_support_rate')
+
+    # Computation ---------------------------------------------------------
+
+    @classmethod
+    def _base_price(cls, line):
+        "The unit price before discount of the invoice line"
+        pool = Pool()
+        SaleLine = pool.get('sale.line')
+        InvoiceLine = pool.get('account.invoice.line')
+        origin = line.origin
+        # A credit note line points to the invoice line it credits
+        if isinstance(origin, InvoiceLine):
+            origin = origin.origin
+        if (isinstance(origin, SaleLine)
+                and origin.base_price is not None):
+            return origin.base_price
+        return line.unit_price
+
+    @classmethod
+    def get_rates(cls, line):
+        """Return (commission_rate, support_rate) for the invoice line.
+
+        The commission rate comes from the product, else the vendor, else the
+        marketplace configuration; it is an error to have none.
+        """
+        pool = Pool()
+        Configuration = pool.get('marketplace.configuration')
+        template = line.product.template
+        vendor = template.marketplace_vendor
+        rate = template.marketplace_commission_rate
+        if rate is None:
+            rate = vendor.marketplace_commission_rate
+        if rate is None:
+            rate = Configuration(1).default_commission_rate
+        if rate is None:
+            raise MissingRateError(gettext(
+                    'marketplace_sales.msg_missing_commission_rate',
+                    product=line.product.rec_name,
+                    vendor=vendor.rec_name,
+                    invoice=line.invoice.rec_name if line.invoice else ''))
+        support_rate = vendor.marketplace_support_rate or ZERO
+        return rate, support_rate
+
+    @classmethod
+    def _tax_rate(cls, line):
+        return sum(
+            (t.rate for t in line.taxes
+                if t.type == 'percentage' and t.rate is not None),
+            ZERO)
+
+    @classmethod
+    def compute_values(cls, line, commission_rate, support_rate):
+        "Return the computed values of the sale of the invoice line"
+        base_price = cls._base_price(line)
+        quantity = Decimal(str(line.quantity))
+        values = {
+            'description': line.description,
+            'quantity': line.quantity,
+            'unit': line.unit.id if line.unit else None,
+            'base_price': base_price,
+            'unit_price': line.unit_price,
+            'net_amount': line.amount,
+            'commission_rate': commission_rate,
+            'vendor_support_rate': support_rate,
+            'tax_rate': cls._tax_rate(line),
+            }
+        values.update(compute_amounts(
+                line.invoice.currency, base_price, quantity, line.amount,
+                commission_rate, support_rate))
+        return values
+
+    @classmethod
+    def get_values_from_line(cls, line, date):
+        "Return the values to create the sale of the invoice line"
+        commission_rate, support_rate = cls.get_rates(line)
+        invoice = line.invoice
+        values = cls.compute_values(line, commission_rate, support_rate)
+        values.update({
+                'company': invoice.company.id,
+                'currency': invoice.currency.id,
+                'date': date,
+                'vendor': line.product.template.marketplace_vendor.id,
+                'customer': invoice.party.id,
+                'product': line.product.id,
+                'invoice': invoice.id,
+                'invoice_line': line.id,
+                'state': 'to_invoice',
+                'edited': False,
+                })
+        return values
+
+    @classmethod
+    def is_marketplace_line(cls, line):
+        return bool(
+            line.type == 'line'
+            and line.product
+            and line.product.template.marketplace_vendor)
+
+    # Hand edits ----------------------------------------------------------
+
+    @classmethod
+    def write(cls, *args):
+        context = Transaction().context
+        actions = iter(args)
+        args = []
+        for sales, values in zip(actions, actions):
+            if (HAND_FIELDS & values.keys()
+                    and not context.get('_marketplace_compute')):
+                for sale in sales:
+                    if sale.state != 'to_invoice':
+                        raise SaleEditError(gettext(
+                                'marketplace_sales.msg_sale_edit_billed',
+                                sale=sale.rec_name,
+                                state=sale.state_string))
+                values = values.copy()
+                values['edited'] = True
+            args.extend((sales, values))
+        super().write(*args)
+
+    @classmethod
+    def check_modification(cls, mode, sales, values=None, external=False):
+        super().check_modification(
+            mode, sales, values=values, external=external)
+        if mode == 'delete':
+            for sale in sales:
+                if sale.state != 'cancelled':
+                    raise SaleEditError(gettext(
+                            'marketplace_sales.msg_sale_delete',
+                            sale=sale.rec_name))
+
+    @classmethod
+    @ModelView.button
+    def recompute(cls, sales):
+        """Recompute the sales from their invoice line with the current
+        rates of product, vendor and configuration"""
+        to_write = []
+        for sale in sales:
+            if sale.state != 'to_invoice':
+                raise SaleEditError(gettext(
+                        'marketplace_sales.msg_recompute_not_to_invoice',
+                        sale=sale.rec_name,
+                        state=sale.state_string))
+            line = sale.invoice_line
+            commission_rate, support_rate = cls.get_rates(line)
+            values = cls.compute_values(line, commission_rate, support_rate)
+            values['edited'] = False
+            to_write.extend(([sale], values))
+        if to_write:
+            with Transaction().set_context(_marketplace_compute=True):
+                cls.write(*to_write)
+
+    # Life cycle ----------------------------------------------------------
+
+    @classmethod
+    def create_from_invoices(cls, invoices, date):
+        """Create (or bring back) the sales of paid customer invoices.
+
+        Idempotent: an invoice line has one sale at most; a cancelled sale
+        comes back to invoice with the rates it stored.
+        """
+        existing = defaultdict(list)
+        lines = [
+            l for i in invoices for l in i.lines
+            if cls.is_marketplace_line(l)]
+        if not lines:
+            return []
+        for sub_ids in _chunks([l.id for l in lines]):
+            for sale in cls.search([('invoice_line', 'in', sub_ids)]):
+                existing[sale.invoice_line.id].append(sale)
+        to_create = []
+        to_restore = []
+        for line in lines:
+            if line.id in existing:
+                to_restore.extend(
+                    s for s in existing[line.id] if s.state == 'cancelled')
+            else:
+                to_create.append(cls.get_values_from_line(line, date(line)))
+        if to_restore:
+            cls.restore(to_restore)
+        return cls.create(to_create)
+
+    @classmethod
+    @Workflow.transition('to_invoice')
+    def restore(cls, sales):
+        pass
+
+    @classmethod
+    @Workflow.transition('cancelled')
+    def cancel(cls, sales):
+        pass
+
+    @classmethod
+    @Workflow.transition('awaiting_payment')
+    def wait_payment(cls, sales):
+        pass
+
+    @classmethod
+    @Workflow.transition('paid')
+    def pay(cls, sales):
+        pass
+
+
+def _chunks(ids, size=1000):
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]

@@ -1,0 +1,61 @@
+# Shared helpers for the setup/ scripts.  Source it; do not run it.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${VENV:-$ROOT/.venv}"
+PYTHON="${PYTHON:-python3}"
+PG_HOST="${PG_HOST:-127.0.0.1}"
+PG_PORT="${PG_PORT:-5432}"
+PG_USER="${PG_USER:-postgres}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Create the virtualenv and install the modules (editable) with Tryton 8.0.
+# Re-installs only when pyproject.toml or requirements.txt changed.
+ensure_venv() {
+    "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 9))' \
+        || die "Python 3.9 or newer is needed (found $("$PYTHON" --version 2>&1))"
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "Creating the virtualenv in $VENV"
+        "$PYTHON" -m venv "$VENV" || die "cannot create a venv: on Debian run 'apt-get install python3-venv'"
+    fi
+    local stamp="$VENV/.marketplace-installed"
+    local want
+    want="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements.txt" | sha256sum | cut -c1-16)"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        say "Installing Tryton 8.0 LTS and the marketplace modules"
+        "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+        (cd "$ROOT" && "$VENV/bin/python" -m pip install -q -r requirements.txt) \
+            || die "pip install failed (see above)"
+        echo "$want" > "$stamp"
+    fi
+    export PATH="$VENV/bin:$PATH"
+}
+
+pg_ready() {
+    command -v pg_isready >/dev/null 2>&1 || return 1
+    pg_isready -q -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -t 5
+}
+
+# Make sure PostgreSQL answers on $PG_HOST:$PG_PORT; start the local cluster
+# if it is down; fail with a clear message (never hang) if impossible.
+ensure_postgres() {
+    if pg_ready; then return 0; fi
+    if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+        local version
+        version="$(ls /etc/postgresql | sort -V | tail -n 1)"
+        say "PostgreSQL is down: starting cluster $version/main"
+        timeout 60 pg_ctlcluster --skip-systemctl-redirect "$version" main start \
+            >/dev/null 2>&1 || true
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            pg_ready && return 0
+            sleep 1
+        done
+    fi
+    die "PostgreSQL is unreachable on $PG_HOST:$PG_PORT (user $PG_USER).
+  Install it ('apt-get install postgresql') or start it with
+  'pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start',
+  or set PG_HOST/PG_PORT/PG_USER, then run this command again."
+}
