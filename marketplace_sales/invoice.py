@@ -1,12 +1,7 @@
 # This file is part of the marketplace modules for Tryton.
-import datetime
-
-from trytond.i18n import gettext
 from trytond.model import Workflow, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
-
-from .exceptions import UnpaidBilledSalesWarning
 
 
 class Invoice(metaclass=PoolMeta):
@@ -28,6 +23,16 @@ class Invoice(metaclass=PoolMeta):
 
     @classmethod
     def _post(cls, invoices):
+        pool = Pool()
+        Sale = pool.get('marketplace.sale')
+        # A vendor product sold with no rate anywhere is refused before the
+        # invoice is posted, not when the customer pays it.
+        for invoice in invoices:
+            if invoice.type == 'out' and invoice.state in {
+                    'draft', 'validated'}:
+                for line in invoice.lines:
+                    if Sale.is_marketplace_line(line):
+                        Sale.get_rates(line)
         # paid -> posted happens here, when a payment is unreconciled
         unpaid = [i for i in invoices if i.state == 'paid']
         if unpaid:
@@ -50,29 +55,18 @@ class Invoice(metaclass=PoolMeta):
     @classmethod
     def _marketplace_unpaid(cls, invoices):
         """Cancel the sales still to invoice of invoices that are no longer
-        paid; warn about the sales already billed, which are kept"""
+        paid; the sales already billed are kept (the user was warned when
+        the payment was unreconciled)"""
         pool = Pool()
         Sale = pool.get('marketplace.sale')
-        Warning = pool.get('res.user.warning')
         invoice_ids = [i.id for i in invoices if i.type == 'out']
         if not invoice_ids:
             return
         with without_check_access():
-            sales = Sale.search([
-                    ('invoice', 'in', invoice_ids),
-                    ('state', 'in', ['to_invoice', 'awaiting_payment', 'paid']),
-                    ], order=[('id', 'ASC')])
-            billed = [s for s in sales if s.state != 'to_invoice']
-            if billed:
-                invoice = billed[0].invoice
-                key = Warning.format('marketplace_unpaid_billed', billed)
-                if Warning.check(key):
-                    raise UnpaidBilledSalesWarning(key, gettext(
-                            'marketplace_sales.msg_unpaid_billed_sales',
-                            invoice=invoice.rec_name,
-                            sales=', '.join(
-                                '"%s"' % s.rec_name for s in billed[:10])))
-            Sale.cancel([s for s in sales if s.state == 'to_invoice'])
+            Sale.cancel(Sale.search([
+                        ('invoice', 'in', invoice_ids),
+                        ('state', '=', 'to_invoice'),
+                        ]))
 
 
 class InvoiceLine(metaclass=PoolMeta):
