@@ -6,6 +6,8 @@ from trytond.i18n import gettext
 from .exceptions import RateValidationError
 
 RATE_DIGITS = (None, 4)
+RATE_QUANTUM = Decimal('0.0001')
+ZERO = Decimal(0)
 
 
 def check_rate(record, field_name):
@@ -20,4 +22,3 @@ def check_rate(record, field_name):
                 rate=(rate * 100).normalize()))
 
 
-ZERO = Decimal(0)

@@ -12,7 +12,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from .common import RATE_DIGITS, ZERO, check_rate
+from .common import RATE_DIGITS, RATE_QUANTUM, ZERO, check_rate
 from .exceptions import MissingRateError, SaleEditError
 
 STATES = [
@@ -44,7 +44,7 @@ def compute_amounts(
     discount_amount = gross_amount - net_amount
     if gross_amount:
         discount_rate = (discount_amount / gross_amount).quantize(
-            Decimal('0.0001'))
+            RATE_QUANTUM)
     else:
         discount_rate = ZERO
     vendor_support_amount = currency.round(discount_amount * support_rate)
@@ -300,9 +300,9 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
             'base_price': base_price,
             'unit_price': line.unit_price,
             'net_amount': line.amount,
-            'commission_rate': commission_rate,
-            'vendor_support_rate': support_rate,
-            'tax_rate': cls._tax_rate(line),
+            'commission_rate': commission_rate.quantize(RATE_QUANTUM),
+            'vendor_support_rate': support_rate.quantize(RATE_QUANTUM),
+            'tax_rate': cls._tax_rate(line).quantize(RATE_QUANTUM),
             }
         values.update(compute_amounts(
                 line.invoice.currency, base_price, quantity, line.amount,
