@@ -9,7 +9,7 @@ from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.product import price_digits
 from trytond.pool import Pool
-from trytond.pyson import Eval, If
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .common import RATE_DIGITS, RATE_QUANTUM, ZERO, check_rate
@@ -154,12 +154,7 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
         readonly=True, ondelete='RESTRICT')
     vendor_invoice = fields.Many2One(
         'account.invoice', "Vendor Invoice", readonly=True,
-        ondelete='RESTRICT',
-        domain=[
-            If(Eval('vendor_invoice'),
-                ('type', '=', 'in'),
-                ()),
-            ])
+        ondelete='RESTRICT')
     vendor_invoice_line = fields.Many2One(
         'account.invoice.line', "Vendor Invoice Line", readonly=True,
         ondelete='RESTRICT')
@@ -235,6 +230,9 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
     @classmethod
     def validate_fields(cls, sales, field_names):
         super().validate_fields(sales, field_names)
+        if Transaction().context.get('_marketplace_compute'):
+            # computed from rates already validated on party and product
+            return
         for sale in sales:
             check_rate(sale, 'commission_rate')
             check_rate(sale, 'vendor_support_rate')
@@ -417,7 +415,8 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
                 to_create.append(cls.get_values_from_line(line, date(line)))
         if to_restore:
             cls.restore(to_restore)
-        return cls.create(to_create)
+        with Transaction().set_context(_marketplace_compute=True):
+            return cls.create(to_create)
 
     @classmethod
     @Workflow.transition('to_invoice')
