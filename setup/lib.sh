@@ -59,3 +59,25 @@ ensure_postgres() {
   'pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start',
   or set PG_HOST/PG_PORT/PG_USER, then run this command again."
 }
+
+# The browser end-to-end tests drive Debian's chromium (never a downloaded
+# browser).  Install it when we are root on Debian; otherwise say loudly that
+# those tests will be skipped.
+ensure_browser() {
+    if [ "${E2E:-1}" = 0 ]; then
+        say "E2E=0: the browser end-to-end tests will be SKIPPED"
+        return 0
+    fi
+    if command -v chromium >/dev/null 2>&1; then return 0; fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "Installing Debian's chromium for the browser end-to-end tests"
+        if ! (export DEBIAN_FRONTEND=noninteractive
+                timeout 600 apt-get update -q \
+                && timeout 900 apt-get install -y -q chromium) \
+                >"${TMPDIR:-/tmp}/marketplace-apt.log" 2>&1; then
+            say "WARNING: chromium could not be installed (see ${TMPDIR:-/tmp}/marketplace-apt.log): the browser end-to-end tests will be SKIPPED"
+        fi
+    else
+        say "WARNING: chromium is not installed and we are not root on Debian: the browser end-to-end tests will be SKIPPED (apt-get install chromium)"
+    fi
+}
