@@ -1,0 +1,265 @@
+# This file is part of the marketplace modules for Tryton.
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from itertools import groupby
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import ModelView, fields
+from trytond.modules.product import round_price
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import PYSONEncoder
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateAction, StateTransition, StateView, Wizard
+
+from .exceptions import NothingToBillError, PayoutError
+
+CHUNK = 1000
+
+
+class MarketplaceSale(metaclass=PoolMeta):
+    __name__ = 'marketplace.sale'
+
+    @classmethod
+    def _payout_domain(cls, from_date, to_date, vendors=None):
+        domain = [
+            ('state', '=', 'to_invoice'),
+            ('date', '>=', from_date),
+            ('date', '<=', to_date),
+            ]
+        if vendors:
+            domain.append(('vendor', 'in', [int(v) for v in vendors]))
+        return domain
+
+    @classmethod
+    def _payout_lock(cls, ids):
+        """Lock the sales rows first so that a concurrent payout stops here
+        with a clear message instead of billing them twice"""
+        transaction = Transaction()
+        if backend.name != 'postgresql' or not ids:
+            return
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        for i in range(0, len(ids), CHUNK):
+            sub_ids = ids[i:i + CHUNK]
+            query = table.select(
+                table.id, where=table.id.in_(sub_ids),
+                for_=_for_update_nowait())
+            try:
+                cursor.execute(*query)
+            except backend.DatabaseOperationalError as exception:
+                if getattr(exception, 'sqlstate', None) == '55P03':
+                    raise PayoutError(
+                        gettext('marketplace_sales_payout.msg_payout_running'))
+                raise
+
+    @classmethod
+    def bill(cls, from_date, to_date, vendors=None):
+        """Create, post and return the vendor invoices of the period and the
+        vendors skipped (below the minimum or negative)"""
+        pool = Pool()
+        Configuration = pool.get('marketplace.configuration')
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        Party = pool.get('party.party')
+        Product = pool.get('product.product')
+        Currency = pool.get('currency.currency')
+
+        if from_date > to_date:
+            raise PayoutError(gettext(
+                    'marketplace_sales_payout.msg_payout_period_invalid',
+                    from_date=from_date, to_date=to_date))
+        config = Configuration(1)
+        for name in ['commission_product', 'payout_journal',
+                'self_billing_sequence']:
+            if not getattr(config, name):
+                raise PayoutError(gettext(
+                        'marketplace_sales_payout'
+                        '.msg_payout_missing_configuration',
+                        field=Configuration._fields[name].string))
+
+        ids = [s.id for s in cls.search(
+                cls._payout_domain(from_date, to_date, vendors),
+                order=[('id', 'ASC')])]
+        cls._payout_lock(ids)
+        if not ids:
+            raise NothingToBillError(gettext(
+                    'marketplace_sales_payout.msg_payout_nothing_to_bill',
+                    from_date=from_date, to_date=to_date))
+
+        rows = []
+        for i in range(0, len(ids), CHUNK):
+            rows.extend(cls.read(ids[i:i + CHUNK], [
+                        'company', 'vendor', 'currency', 'product',
+                        'quantity', 'net_amount', 'payout_amount']))
+
+        def group_key(row):
+            return (row['company'], row['vendor'], row['currency'])
+        rows.sort(key=lambda r: (group_key(r), r['product'], r['id']))
+
+        minimum = config.minimum_payout or Decimal(0)
+        invoices, skipped, groups = [], [], []
+        for key, group in groupby(rows, key=group_key):
+            group = list(group)
+            total = sum(r['payout_amount'] for r in group)
+            vendor = Party(key[1])
+            if total < 0 or total < minimum or not total:
+                skipped.append((vendor, Currency(key[2]), total))
+                continue
+            if not vendor.account_payable_used:
+                raise PayoutError(gettext(
+                        'marketplace_sales_payout.msg_payout_vendor_no_payable',
+                        vendor=vendor.rec_name))
+            invoice = cls._get_payout_invoice(
+                key[0], vendor, Currency(key[2]), config)
+            invoices.append(invoice)
+            groups.append(group)
+        Invoice.save(invoices)
+
+        lines, line_sales = [], []
+        for invoice, group in zip(invoices, groups):
+            for product_id, product_rows in groupby(
+                    group, key=lambda r: r['product']):
+                product_rows = list(product_rows)
+                lines.append(cls._get_payout_revenue_line(
+                        invoice, Product(product_id), product_rows))
+                line_sales.append([r['id'] for r in product_rows])
+            net = sum(r['net_amount'] for r in group)
+            payout = sum(r['payout_amount'] for r in group)
+            lines.append(cls._get_payout_commission_line(
+                    invoice, config.commission_product, payout - net))
+            line_sales.append([])
+        InvoiceLine.save(lines)
+        Invoice.update_taxes(invoices)
+
+        to_write = []
+        for invoice_line, sale_ids in zip(lines, line_sales):
+            if sale_ids:
+                to_write.extend((cls.browse(sale_ids), {
+                            'vendor_invoice': invoice_line.invoice.id,
+                            'vendor_invoice_line': invoice_line.id,
+                            }))
+        if to_write:
+            cls.write(*to_write)
+        billed = cls.browse([i for _, ids_ in zip(lines, line_sales)
+                for i in ids_])
+        cls.wait_payment(billed)
+        Invoice.post(invoices)
+        return invoices, skipped
+
+    @classmethod
+    def _get_payout_invoice(cls, company, vendor, currency, config):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Date = pool.get('ir.date')
+        with Transaction().set_context(company=company):
+            today = Date.today()
+        invoice = Invoice(
+            company=company,
+            type='in',
+            journal=config.payout_journal,
+            party=vendor,
+            invoice_address=vendor.address_get(type='invoice'),
+            currency=currency,
+            account=vendor.account_payable_used,
+            payment_term=vendor.supplier_payment_term,
+            invoice_date=today,
+            marketplace_self_billing=True,
+            )
+        return invoice
+
+    @classmethod
+    def _get_payout_revenue_line(cls, invoice, product, rows):
+        pool = Pool()
+        InvoiceLine = pool.get('account.invoice.line')
+        quantity = sum(r['quantity'] for r in rows)
+        amount = sum(r['net_amount'] for r in rows)
+        line = InvoiceLine(
+            invoice=invoice, currency=invoice.currency,
+            company=invoice.company, type='line', product=product.id)
+        line.on_change_product()
+        digits = InvoiceLine.unit_price.digits[1]
+        unit_price = None
+        if quantity:
+            unit_price = (amount / Decimal(str(quantity))).quantize(
+                Decimal(1).scaleb(-digits))
+        if unit_price is not None and invoice.currency.round(
+                unit_price * Decimal(str(quantity))) == amount:
+            line.quantity = quantity
+            line.unit_price = unit_price
+        else:
+            line.quantity = 1
+            line.unit_price = round_price(amount)
+            line.description = gettext(
+                'marketplace_sales_payout.msg_payout_line_description',
+                product=product.rec_name, quantity=quantity)
+        return line
+
+    @classmethod
+    def _get_payout_commission_line(cls, invoice, product, amount):
+        pool = Pool()
+        InvoiceLine = pool.get('account.invoice.line')
+        line = InvoiceLine(
+            invoice=invoice, currency=invoice.currency,
+            company=invoice.company, type='line', product=product.id)
+        line.on_change_product()
+        line.quantity = 1
+        line.unit_price = round_price(amount)
+        return line
+
+
+def _for_update_nowait():
+    from sql import For
+    return [For('UPDATE', nowait=True)]
+
+
+class PayoutStart(ModelView):
+    "Marketplace Payout"
+    __name__ = 'marketplace.payout.start'
+
+    from_date = fields.Date("From Date", required=True)
+    to_date = fields.Date("To Date", required=True)
+    vendors = fields.Many2Many(
+        'party.party', None, None, "Vendors",
+        domain=[('marketplace_vendor', '=', True)],
+        help="Leave empty to bill every vendor.")
+
+    @classmethod
+    def default_from_date(cls):
+        today = Pool().get('ir.date').today()
+        return (today.replace(day=1) - datetime.timedelta(days=1)).replace(
+            day=1)
+
+    @classmethod
+    def default_to_date(cls):
+        today = Pool().get('ir.date').today()
+        return today.replace(day=1) - datetime.timedelta(days=1)
+
+
+class Payout(Wizard):
+    "Bill Vendor Sales"
+    __name__ = 'marketplace.payout'
+
+    start = StateView(
+        'marketplace.payout.start',
+        'marketplace_sales_payout.payout_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Bill", 'bill', 'tryton-ok', default=True),
+            ])
+    bill = StateTransition()
+    open_ = StateAction('account_invoice.act_invoice_in_form')
+
+    def transition_bill(self):
+        pool = Pool()
+        Sale = pool.get('marketplace.sale')
+        invoices, skipped = Sale.bill(
+            self.start.from_date, self.start.to_date, self.start.vendors)
+        self._invoice_ids = [i.id for i in invoices]
+        return 'open_'
+
+    def do_open_(self, action):
+        action['pyson_domain'] = PYSONEncoder().encode(
+            [('id', 'in', getattr(self, '_invoice_ids', []))])
+        action['domains'] = []
+        return action, {}
