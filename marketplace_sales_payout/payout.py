@@ -115,6 +115,13 @@ class MarketplaceSale(metaclass=PoolMeta):
                 key[0], vendor, Currency(key[2]), config)
             invoices.append(invoice)
             groups.append(group)
+        if not invoices:
+            raise NothingToBillError(gettext(
+                    'marketplace_sales_payout.msg_payout_all_skipped',
+                    minimum=minimum,
+                    vendors=', '.join(
+                        '%s (%s %s)' % (v.rec_name, t, c.code)
+                        for v, c, t in skipped)))
         Invoice.save(invoices)
 
         lines, line_sales = [], []
