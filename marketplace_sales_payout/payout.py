@@ -1,6 +1,6 @@
 # This file is part of the marketplace modules for Tryton.
 import datetime
-from collections import defaultdict
+import time
 from decimal import Decimal
 from itertools import groupby
 
@@ -33,26 +33,44 @@ class MarketplaceSale(metaclass=PoolMeta):
         return domain
 
     @classmethod
-    def _payout_lock(cls, ids):
-        """Lock the sales rows first so that a concurrent payout stops here
-        with a clear message instead of billing them twice"""
+    def _payout_lock(cls, sale_ids, config):
+        """Take every lock the payout needs before any work.
+
+        The sales rows, the self-billing strict sequence and the journal
+        periods (locked by Invoice.post) are locked NOWAIT and registered as
+        locked in the transaction, so Tryton never restarts the call to take
+        them.  A lock held by another transaction is waited for a short while
+        (savepoints keep the transaction usable); then the user is told a
+        payout is running."""
+        pool = Pool()
+        Sequence = pool.get('ir.sequence.strict')
+        JournalPeriod = pool.get('account.journal.period')
         transaction = Transaction()
-        if backend.name != 'postgresql' or not ids:
-            return
-        table = cls.__table__()
-        cursor = transaction.connection.cursor()
-        for i in range(0, len(ids), CHUNK):
-            sub_ids = ids[i:i + CHUNK]
-            query = table.select(
-                table.id, where=table.id.in_(sub_ids),
-                for_=_for_update_nowait())
-            try:
-                cursor.execute(*query)
-            except backend.DatabaseOperationalError as exception:
-                if getattr(exception, 'sqlstate', None) == '55P03':
-                    raise PayoutError(
-                        gettext('marketplace_sales_payout.msg_payout_running'))
-                raise
+        Date = pool.get('ir.date')
+        locks = [(cls._table, sale_ids)] if sale_ids else []
+        sequence_ids = [config.self_billing_sequence.id]
+        company = transaction.context.get('company')
+        if company:
+            # Move.post numbers the invoice move in this strict sequence
+            Period = pool.get('account.period')
+            period = Period.find(company, date=Date.today(), test_state=False)
+            if period and period.move_sequence_used:
+                sequence_ids.append(period.move_sequence_used.id)
+        locks.append((Sequence._table, sequence_ids))
+        locks.append((JournalPeriod._table, None))
+        for table, ids in locks:
+            if ids is None:
+                if table in transaction._locked_tables:
+                    continue
+                _nowait(lambda: transaction.database.lock(
+                        transaction.connection, table))
+                transaction._locked_tables.add(table)
+            else:
+                ids = set(ids) - transaction._locked_records[table]
+                for sub_ids in _chunks(sorted(ids)):
+                    _nowait(lambda: transaction.database.lock_records(
+                            transaction.connection, table, sub_ids))
+                transaction._locked_records[table].update(ids)
 
     @classmethod
     def bill(cls, from_date, to_date, vendors=None):
@@ -82,7 +100,7 @@ class MarketplaceSale(metaclass=PoolMeta):
         ids = [s.id for s in cls.search(
                 cls._payout_domain(from_date, to_date, vendors),
                 order=[('id', 'ASC')])]
-        cls._payout_lock(ids)
+        cls._payout_lock(ids, config)
         if not ids:
             raise NothingToBillError(gettext(
                     'marketplace_sales_payout.msg_payout_nothing_to_bill',
@@ -216,9 +234,37 @@ class MarketplaceSale(metaclass=PoolMeta):
         return line
 
 
-def _for_update_nowait():
-    from sql import For
-    return [For('UPDATE', nowait=True)]
+def _chunks(ids, size=CHUNK):
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+LOCK_ATTEMPTS = 20
+LOCK_DELAY = 0.15
+
+
+def _nowait(take):
+    """Call take() (a NOWAIT lock); retry a few times when the lock is held,
+    then raise a clear PayoutError.  Other database errors (serialization
+    failures) go up so the dispatcher restarts the call."""
+    transaction = Transaction()
+    cursor = transaction.connection.cursor()
+    savepoint = backend.name == 'postgresql'
+    for attempt in range(LOCK_ATTEMPTS):
+        if savepoint:
+            cursor.execute('SAVEPOINT marketplace_payout_lock')
+        try:
+            take()
+        except backend.DatabaseOperationalError as exception:
+            if getattr(exception, 'sqlstate', None) != '55P03':
+                raise
+            cursor.execute('ROLLBACK TO SAVEPOINT marketplace_payout_lock')
+            time.sleep(LOCK_DELAY)
+            continue
+        if savepoint:
+            cursor.execute('RELEASE SAVEPOINT marketplace_payout_lock')
+        return
+    raise PayoutError(gettext('marketplace_sales_payout.msg_payout_running'))
 
 
 class PayoutStart(ModelView):
