@@ -281,10 +281,14 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _tax_rate(cls, line):
-        return sum(
-            (t.rate for t in line.taxes
-                if t.type == 'percentage' and t.rate is not None),
-            ZERO)
+        """The sum of the percentage taxes of the line, children included
+        (the French chart keeps the 20 % of a VAT on a child tax)"""
+        def rates(taxes):
+            for tax in taxes:
+                if tax.type == 'percentage' and tax.rate is not None:
+                    yield tax.rate
+                yield from rates(tax.childs)
+        return sum(rates(line.taxes), ZERO)
 
     @classmethod
     def compute_values(cls, line, commission_rate, support_rate):
