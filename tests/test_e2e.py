@@ -1,0 +1,96 @@
+# This file is part of the marketplace modules for Tryton.
+"""Browser end-to-end walk through the demo (setup/e2e/run).
+
+Debian's chromium driven by playwright-core (npm, no browser download)
+through the tryton-sao web client served by trytond on a copy of the demo
+database.  Skipped, with the reason shown, when chromium, node or the web
+client (and npm to install it) are missing.
+"""
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
+SAO = ROOT / 'var' / 'sao' / 'package' / 'index.html'
+PLAYWRIGHT = ROOT / 'var' / 'e2e' / 'node_modules' / 'playwright-core'
+
+
+def missing():
+    if os.environ.get('TRYTOND_DATABASE_URI', '').startswith('postgresql'):
+        return ("the demo is a SQLite file (setup/demo): the browser walk "
+            "runs on the SQLite pass of setup/test only")
+    if not os.access(CHROMIUM, os.X_OK):
+        return (f"no chromium at {CHROMIUM}: "
+            "'apt-get install chromium' to run the browser test")
+    if not shutil.which('node'):
+        return "no node: 'apt-get install nodejs npm' to run the browser test"
+    if not (SAO.exists() and PLAYWRIGHT.exists()) and not shutil.which('npm'):
+        return ("the web client or playwright-core is not installed and "
+            "there is no npm to install them: 'apt-get install npm'")
+    return None
+
+
+pytestmark = pytest.mark.skipif(bool(missing()), reason=missing() or '')
+
+
+def load_demo_data():
+    spec = importlib.util.spec_from_file_location(
+        'demo_data', ROOT / 'setup' / 'demo_data.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_browser_walk(tmp_path):
+    demo_data = load_demo_data()
+    db = demo_data.cached_copy(str(tmp_path / 'db'))
+    shots = tmp_path / 'shots'
+    report = tmp_path / 'e2e.json'
+    env = dict(os.environ)
+    for name in ['TRYTOND_DATABASE_URI', 'DB_NAME', 'DB_CACHE']:
+        env.pop(name, None)
+    process = subprocess.run(
+        [str(ROOT / 'setup' / 'e2e' / 'run'), '--db', db,
+            '--shots', str(shots), '--json', str(report)],
+        env=env, capture_output=True, text=True, timeout=900)
+    assert report.exists(), process.stderr[-3000:]
+    result = json.loads(report.read_text())
+    assert process.returncode == 0, (result.get('error'),
+        result.get('server_log_tail'), process.stderr[-2000:])
+    assert not result['page_errors']
+
+    # Financial > Marketplace > Sales shows the 8 sales of the demo, with
+    # worked example A (200.00 gross, 20.00 commission, 160.00 payout).
+    assert result['sales_rows'] == 8
+    example_a = [t for t in result['sales_text']
+        if 'Atelier Lumière' in t and '€ 200.00' in t]
+    assert len(example_a) == 1
+    assert '€ 20.00' in example_a[0] and '€ 160.00' in example_a[0]
+    # Example A opened in its form: gross, net, support, commission, payout.
+    form = result['sale_form'].split(' | ')
+    assert {'Atelier Lumière', 'Lampe de chevet', 'Camille Martin'} <= set(
+        form)
+    assert {'200.00', '180.00', '10.00', '20.00', '160.00'} <= set(form)
+    expected = ['marketplace-sales', 'marketplace-sale-form']
+    if result['features']['payout']:
+        assert 'run Financial > Marketplace > Bill vendor sales' in (
+            result['steps'])
+        expected += ['bill-vendor-sales', 'vendor-invoices']
+        # The wizard billed the current month: 85.00, 116.66 and 143.84
+        # are all above the 20.00 minimum payout.
+        assert (result['to_bill_before'], result['to_bill_after']) == (3, 0)
+    if result['features']['dashboard']:
+        # Revenue per product category of the demo's paid invoices.
+        assert 'Céramique' in result['dashboard_text']
+        expected.append('sales-dashboard')
+    for name in expected:
+        shot = shots / f'{name}.png'
+        assert shot.exists(), name
+        assert shot.stat().st_size > 20000, name
+    assert not (shots / 'failure.png').exists()
