@@ -1,7 +1,14 @@
 # This file is part of the marketplace modules for Tryton.
+import html
+import logging
+
+from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import without_check_access
+from trytond.tools.email_ import format_address
+from trytond.transaction import Transaction, without_check_access
+
+logger = logging.getLogger(__name__)
 
 
 class Invoice(metaclass=PoolMeta):
@@ -91,3 +98,64 @@ class Invoice(metaclass=PoolMeta):
         default.setdefault('marketplace_billed_sales', None)
         default.setdefault('marketplace_self_billing', False)
         return super().copy(invoices, default=default)
+
+    def marketplace_payout_email(self):
+        "The e-mail contact mechanism the self-billing invoice is sent to"
+        address = self.invoice_address or self.party
+        return address.contact_mechanism_get('email', usage='invoice')
+
+    @classmethod
+    def marketplace_queue_payout_emails(cls, invoices):
+        """Queue the e-mail of the self-billing invoices and return the
+        invoices whose vendor has no e-mail address"""
+        mailed, not_mailed = [], []
+        for invoice in invoices:
+            if invoice.marketplace_payout_email():
+                mailed.append(invoice)
+            else:
+                not_mailed.append(invoice)
+        if mailed:
+            with Transaction().set_context(queue_name='marketplace_payout'):
+                cls.__queue__.marketplace_send_payout(mailed)
+        return not_mailed
+
+    @classmethod
+    def marketplace_send_payout(cls, invoices):
+        """E-mail each posted self-billing invoice to its vendor with the
+        Autofacturation document attached (run by the queue)"""
+        pool = Pool()
+        Email = pool.get('ir.email')
+        ModelData = pool.get('ir.model.data')
+        report_id = ModelData.get_id(
+            'marketplace_sales_payout', 'report_payout')
+        for invoice in invoices:
+            if (not invoice.marketplace_self_billing
+                    or invoice.state not in {'posted', 'paid'}):
+                continue
+            mechanism = invoice.marketplace_payout_email()
+            if not mechanism:
+                logger.info(
+                    "self-billing invoice %s not e-mailed: "
+                    "%s has no e-mail", invoice.number, invoice.party.rec_name)
+                continue
+            with Transaction().set_context(language=(
+                        invoice.party.lang.code if invoice.party.lang
+                        else None) or Transaction().language):
+                subject = gettext(
+                    'marketplace_sales_payout.msg_payout_email_subject',
+                    number=invoice.number,
+                    company=invoice.company.rec_name)
+                body = gettext(
+                    'marketplace_sales_payout.msg_payout_email_body',
+                    vendor=invoice.party.rec_name,
+                    number=invoice.number,
+                    company=invoice.company.rec_name,
+                    amount=invoice.currency.round(invoice.total_amount),
+                    currency=invoice.currency.code)
+            Email.send(
+                to=format_address(
+                    mechanism.value, mechanism.name or invoice.party.rec_name),
+                subject=subject,
+                body=html.escape(body).replace('\n', '<br/>'),
+                record=(cls.__name__, invoice.id),
+                reports=[report_id])

@@ -1,5 +1,6 @@
 # This file is part of the marketplace modules for Tryton.
 import datetime
+import logging
 import time
 from decimal import Decimal
 from itertools import groupby
@@ -16,6 +17,7 @@ from trytond.wizard import Button, StateAction, StateTransition, StateView, Wiza
 from .exceptions import NothingToBillError, PayoutError
 
 CHUNK = 1000
+logger = logging.getLogger(__name__)
 
 
 class MarketplaceSale(metaclass=PoolMeta):
@@ -174,6 +176,35 @@ class MarketplaceSale(metaclass=PoolMeta):
         return invoices, skipped
 
     @classmethod
+    def payout(cls, from_date, to_date, vendors=None):
+        """Bill the period and queue the e-mails of the vendor invoices.
+        Return the invoices, the vendors skipped and the invoices whose
+        vendor has no e-mail address."""
+        Invoice = Pool().get('account.invoice')
+        invoices, skipped = cls.bill(from_date, to_date, vendors)
+        not_mailed = Invoice.marketplace_queue_payout_emails(invoices)
+        return invoices, skipped, not_mailed
+
+    @classmethod
+    def payout_previous_month(cls):
+        "Bill every vendor for the previous month (scheduled action)"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        today = Date.today()
+        to_date = today.replace(day=1) - datetime.timedelta(days=1)
+        from_date = to_date.replace(day=1)
+        try:
+            invoices, skipped, not_mailed = cls.payout(from_date, to_date)
+        except NothingToBillError as exception:
+            logger.info("marketplace payout %s..%s: %s",
+                from_date, to_date, exception.message)
+            return
+        logger.info(
+            "marketplace payout %s..%s: %d vendor invoices, "
+            "%d vendors skipped, %d not e-mailed",
+            from_date, to_date, len(invoices), len(skipped), len(not_mailed))
+
+    @classmethod
     def _get_payout_invoice(cls, company, vendor, currency, config):
         pool = Pool()
         Invoice = pool.get('account.invoice')
@@ -290,6 +321,21 @@ class PayoutStart(ModelView):
         return today.replace(day=1) - datetime.timedelta(days=1)
 
 
+class PayoutDone(ModelView):
+    "Marketplace Payout Done"
+    __name__ = 'marketplace.payout.done'
+
+    invoices = fields.Many2Many(
+        'account.invoice', None, None, "Vendor Invoices", readonly=True)
+    not_mailed = fields.Text(
+        "Not E-mailed", readonly=True,
+        help="Vendors without an e-mail address: "
+        "print their self-billing invoice and send it by post.")
+    skipped = fields.Text(
+        "Skipped Vendors", readonly=True,
+        help="Their sales stay to invoice for a later period.")
+
+
 class Payout(Wizard):
     "Bill Vendor Sales"
     __name__ = 'marketplace.payout'
@@ -301,18 +347,41 @@ class Payout(Wizard):
             Button("Bill", 'bill', 'tryton-ok', default=True),
             ])
     bill = StateTransition()
+    done = StateView(
+        'marketplace.payout.done',
+        'marketplace_sales_payout.payout_done_view_form', [
+            Button("Close", 'end', 'tryton-close'),
+            Button("Open Invoices", 'open_', 'tryton-forward',
+                default=True),
+            ])
     open_ = StateAction('account_invoice.act_invoice_in_form')
 
     def transition_bill(self):
         pool = Pool()
         Sale = pool.get('marketplace.sale')
-        invoices, skipped = Sale.bill(
+        invoices, skipped, not_mailed = Sale.payout(
             self.start.from_date, self.start.to_date, self.start.vendors)
-        self._invoice_ids = [i.id for i in invoices]
+        self.done.invoices = invoices
+        self.done.skipped = '\n'.join(
+            '%s: %s %s' % (v.rec_name, t, c.code) for v, c, t in skipped
+            ) or None
+        self.done.not_mailed = '\n'.join(
+            '%s (%s)' % (i.party.rec_name, i.number) for i in not_mailed
+            ) or None
+        # Say who was skipped or not e-mailed; otherwise open the invoices
+        if skipped or not_mailed:
+            return 'done'
         return 'open_'
+
+    def default_done(self, fields):
+        return {
+            'invoices': [i.id for i in self.done.invoices],
+            'skipped': self.done.skipped,
+            'not_mailed': self.done.not_mailed,
+            }
 
     def do_open_(self, action):
         action['pyson_domain'] = PYSONEncoder().encode(
-            [('id', 'in', getattr(self, '_invoice_ids', []))])
+            [('id', 'in', [i.id for i in self.done.invoices])])
         action['domains'] = []
         return action, {}

@@ -1,0 +1,13 @@
+# This file is part of the marketplace modules for Tryton.
+from trytond.pool import PoolMeta
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('marketplace.sale|payout_previous_month',
+                "Bill Vendor Sales of the Previous Month"))
