@@ -81,3 +81,22 @@ ensure_browser() {
         say "WARNING: chromium is not installed and we are not root on Debian: the browser end-to-end tests will be SKIPPED (apt-get install chromium)"
     fi
 }
+
+# The self-billing document is converted to PDF by LibreOffice; without it
+# the document is an ODT.  Install Debian's writer when we are root.
+ensure_libreoffice() {
+    if command -v soffice >/dev/null 2>&1; then return 0; fi
+    if [ "${LIBREOFFICE:-1}" = 0 ]; then return 0; fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "Installing LibreOffice (writer, headless) for PDF documents"
+        if ! (export DEBIAN_FRONTEND=noninteractive
+                timeout 600 apt-get update -q \
+                && timeout 900 apt-get install -y -q --no-install-recommends \
+                    libreoffice-writer-nogui) \
+                >"${TMPDIR:-/tmp}/marketplace-apt-libreoffice.log" 2>&1; then
+            say "WARNING: LibreOffice could not be installed: documents will be ODT, not PDF"
+        fi
+    else
+        say "NOTE: LibreOffice is not installed: documents will be ODT, not PDF (apt-get install libreoffice-writer-nogui)"
+    fi
+}

@@ -199,16 +199,28 @@ async function billVendorSales(page) {
     await shot(page, 'bill-vendor-sales');
     await dialog.locator('.modal-footer button').filter({hasText: /\bBill\b/i})
         .first().click();
-    // Either the wizard ends (and opens the invoices) or the server says no.
+    // The wizard opens the invoices, or first shows a summary of the vendors
+    // skipped or not e-mailed, or the server says no.
     const error = page.locator('.error-dialog:visible, .warning-dialog:visible')
         .first();
+    const open = page.locator('.modal:visible .modal-footer button')
+        .filter({hasText: /Open Invoices/i}).first();
     await Promise.race([
         dialog.waitFor({state: 'hidden', timeout: 2 * TIMEOUT}),
         error.waitFor({timeout: 2 * TIMEOUT}),
+        open.waitFor({timeout: 2 * TIMEOUT}),
     ]);
     if (await error.count()) {
         throw new Error('Bill vendor sales failed: '
             + (await error.innerText()).replace(/\s+/g, ' ').trim());
+    }
+    if (await open.count()) {
+        await page.waitForTimeout(500);
+        result.payout_summary = (await page.locator('.modal:visible').last()
+            .innerText()).replace(/\s+/g, ' ').trim();
+        await shot(page, 'payout-summary');
+        await open.click();
+        await dialog.waitFor({state: 'hidden', timeout: 2 * TIMEOUT});
     }
     await page.waitForTimeout(2000);
     result.payout_text = (await page.locator('.tab-pane.active').first()
