@@ -5,8 +5,11 @@ import logging
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond.tools.email_ import format_address
 from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import VendorInvoiceError
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +25,32 @@ class Invoice(metaclass=PoolMeta):
         readonly=True)
 
     @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'marketplace_email': {
+                    'invisible': (~Eval('marketplace_self_billing', False)
+                        | ~Eval('state').in_(['posted', 'paid'])),
+                    'depends': ['marketplace_self_billing', 'state'],
+                    },
+                })
+
+    @classmethod
     def default_marketplace_self_billing(cls):
         return False
+
+    @classmethod
+    @ModelView.button
+    def marketplace_email(cls, invoices):
+        "Send the self-billing e-mail again (queued)"
+        not_mailed = cls.marketplace_queue_payout_emails(
+            [i for i in invoices if i.marketplace_self_billing
+                and i.state in {'posted', 'paid'}])
+        if not_mailed:
+            raise VendorInvoiceError(gettext(
+                    'marketplace_sales_payout.msg_payout_no_email',
+                    vendors=', '.join(sorted(
+                            {i.party.rec_name for i in not_mailed}))))
 
     def _number_sequence(self, pattern=None):
         pool = Pool()
