@@ -281,10 +281,20 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _tax_rate(cls, line):
-        """The sum of the percentage taxes of the line, children included
-        (the French chart keeps the 20 % of a VAT on a child tax)"""
+        """The sum of the percentage taxes of the line at its tax date,
+        children included (the French chart keeps the 20 % of a VAT on a
+        child tax, beside the 19.6 % child that ended in 2013)"""
+        date = line.invoice.tax_date if line.invoice else None
+
+        def valid(tax):
+            return date is None or (
+                (not tax.start_date or tax.start_date <= date)
+                and (not tax.end_date or date <= tax.end_date))
+
         def rates(taxes):
             for tax in taxes:
+                if not valid(tax):
+                    continue
                 if tax.type == 'percentage' and tax.rate is not None:
                     yield tax.rate
                 yield from rates(tax.childs)

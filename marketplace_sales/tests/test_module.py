@@ -1,5 +1,7 @@
 # This file is part of the marketplace modules for Tryton.
+import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -7,6 +9,7 @@ from hypothesis import strategies as st
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.currency.tests import create_currency
 from trytond.modules.marketplace_sales.marketplace import compute_amounts
+from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
 CENT = Decimal('0.01')
@@ -41,6 +44,32 @@ class MarketplaceSalesTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(
             (b['gross_amount'], b['payout_amount'], b['commission_amount']),
             (Decimal('99.99'), Decimal('87.49'), Decimal('12.50')))
+
+    @with_transaction()
+    def test_tax_rate_dated_children(self):
+        "The tax rate counts the child taxes valid at the invoice's tax date"
+        Sale = Pool().get('marketplace.sale')
+
+        def tax(type_, rate=None, childs=(), start=None, end=None):
+            return SimpleNamespace(type=type_, rate=rate, childs=list(childs),
+                start_date=start, end_date=end)
+        # The French chart: a parent VAT with a 19.6 % child until 2013 and
+        # a 20 % child from 2014
+        vat = tax('none', childs=[
+                tax('percentage', Decimal('0.196'),
+                    end=dt.date(2013, 12, 31)),
+                tax('percentage', Decimal('0.20'), start=dt.date(2014, 1, 1)),
+                ])
+        eco = tax('percentage', Decimal('0.01'))
+        for date, taxes, expected in [
+                (dt.date(2026, 11, 27), [vat], Decimal('0.20')),
+                (dt.date(2013, 6, 1), [vat], Decimal('0.196')),
+                (dt.date(2026, 11, 27), [vat, eco], Decimal('0.21')),
+                (dt.date(2026, 11, 27), [], Decimal('0')),
+                ]:
+            line = SimpleNamespace(
+                taxes=taxes, invoice=SimpleNamespace(tax_date=date))
+            self.assertEqual(Sale._tax_rate(line), expected, (date, expected))
 
     @with_transaction()
     def test_money_invariants(self):
