@@ -75,13 +75,14 @@ def marketplace_sales(db):
                 CAST(s.vendor_support_amount AS TEXT),
                 CAST(s.commission_rate AS TEXT),
                 CAST(s.commission_amount AS TEXT),
-                CAST(s.payout_amount AS TEXT), s.state, s.vendor_invoice
+                CAST(s.payout_amount AS TEXT), s.state, s.vendor_invoice,
+                CAST(s.tax_rate AS TEXT)
             FROM marketplace_sale AS s
             JOIN party_party AS v ON v.id = s.vendor
             JOIN product_product AS pp ON pp.id = s.product
             JOIN product_template AS pt ON pt.id = pp.template"""):
         (vendor, product, date, quantity, gross, net, discount, support,
-            rate, commission, payout, state, vendor_invoice) = row
+            rate, commission, payout, state, vendor_invoice, tax_rate) = row
         key = (vendor, product, dt.date.fromisoformat(str(date)[:10]))
         assert key not in result
         result[key] = {
@@ -89,7 +90,7 @@ def marketplace_sales(db):
             'discount': D(discount), 'support': D(support),
             'rate': D(rate), 'commission': D(commission),
             'payout': D(payout), 'state': state,
-            'vendor_invoice': vendor_invoice,
+            'vendor_invoice': vendor_invoice, 'tax_rate': D(tax_rate),
             }
     return result
 
@@ -212,6 +213,8 @@ def test_marketplace_sales_amounts(db):
         Decimal('126.65'), Decimal('116.66'), Decimal('9.99'))
     for values in sales.values():
         assert values['commission'] + values['payout'] == values['net']
+        # French VAT 20 % (its 19.6 % child ended in 2013)
+        assert values['tax_rate'] == Decimal('0.2'), values
     # The gift wrap is the marketplace's own product: no sale.
     assert not [k for k in sales if k[1] == "Emballage cadeau"]
 
