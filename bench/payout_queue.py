@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+# This file is part of the marketplace modules for Tryton.
+"""Benchmark: throughput of the payout e-mails through ir.queue with 1 and
+2 ``trytond-worker`` processes against one PostgreSQL (issue #11,
+target 6).
+
+Once, a template database (``bench_marketplace_q_s<sales>_v<vendors>``)
+is made from a volume database by running the payout (posted self-billing
+invoices) and emptying ``ir_queue``.  Then, for each case, on a fresh copy:
+the e-mails of --invoices invoices are queued exactly as the payout does
+(``Invoice.marketplace_queue_payout_emails``, queue ``marketplace_payout``)
+with Tryton's ``queue_batch`` context unset (the module's default: one task
+for the whole payout) or set to --batch invoices per task; a
+``trytond-worker -n <workers> --name marketplace_payout`` runs them (the
+Autofacturation report rendered to PDF by LibreOffice, sent to a local
+aiosmtpd sink).  Throughput = e-mails / (last task finished − first task
+dequeued), from the ir_queue timestamps, so worker start-up is not counted.
+
+    .venv/bin/python bench/payout_queue.py [--invoices 40] [--batch 4]
+"""
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import datagen  # noqa: E402
+
+QUEUE = 'marketplace_payout'
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def ensure_template(sales, vendors):
+    name = f'{datagen.PREFIX}q_s{sales}_v{vendors}'
+    if datagen.db_exists(name):
+        return name
+    source = datagen.ensure_volume(sales, vendors)
+    datagen.copy_db(source, name + '_tmp')
+    out = datagen.run_python(
+        [os.path.abspath(__file__), '--prepare', name + '_tmp'], check=False)
+    if out.returncode:
+        datagen.drop_db(name + '_tmp')
+        sys.exit(out.stdout + out.stderr[-5000:])
+    with datagen.connect() as conn:
+        conn.execute(f'ALTER DATABASE "{name}_tmp" RENAME TO "{name}"')
+    return name
+
+
+def prepare(dbname):
+    "Bill every vendor (tasks stored, not run) then empty the queue"
+    import datetime as dt
+
+    from trytond.config import config
+    config.set('queue', 'worker', 'True')
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    pool = Pool(dbname)
+    pool.init()
+    with Transaction().start(dbname, 0) as transaction:
+        company = pool.get('company.company').search([])[0].id
+    with Transaction().start(dbname, 0, context={'company': company}) as tr:
+        Sale = pool.get('marketplace.sale')
+        today = dt.date.today()
+        Sale.payout(today - dt.timedelta(days=40), today)
+        tr.connection.cursor().execute('DELETE FROM ir_queue')
+        tr.commit()
+
+
+def enqueue(dbname, invoices, batch):
+    "Queue the e-mails of the first invoices as the payout does"
+    from trytond.config import config
+    config.set('queue', 'worker', 'True')
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    pool = Pool(dbname)
+    pool.init()
+    with Transaction().start(dbname, 0) as transaction:
+        company = pool.get('company.company').search([])[0].id
+    context = {'company': company}
+    if batch:
+        context['queue_batch'] = batch
+    with Transaction().start(dbname, 0, context=context) as transaction:
+        Invoice = pool.get('account.invoice')
+        records = Invoice.search([
+                ('type', '=', 'in'),
+                ('marketplace_self_billing', '=', True),
+                ], order=[('id', 'ASC')], limit=invoices)
+        Invoice.marketplace_queue_payout_emails(records)
+        transaction.commit()
+
+
+def run_case(template, workers, invoices, batch, optimize, smtp_port):
+    dbname = datagen.run_name(template)
+    datagen.copy_db(template, dbname)
+    conf = tempfile.NamedTemporaryFile(
+        'w', suffix='.conf', prefix='bench_queue_', delete=False)
+    conf.write(f"[database]\nuri = {datagen.URI}\n"
+        f"[email]\nuri = smtp://127.0.0.1:{smtp_port}\n"
+        "from = marketplace@example.com\n"
+        "[queue]\nworker = True\n")
+    conf.close()
+    worker = None
+    try:
+        out = datagen.run_python([os.path.abspath(__file__), '--enqueue',
+                dbname, '--invoices', str(invoices), '--batch', str(batch)],
+            check=False)
+        if out.returncode:
+            sys.exit(out.stdout + out.stderr[-5000:])
+        with datagen.connect(dbname) as conn:
+            tasks = conn.execute(
+                "SELECT count(*) FROM ir_queue WHERE name = %s",
+                (QUEUE,)).fetchone()[0]
+        env = dict(os.environ, TRYTOND_DATABASE_URI=datagen.URI)
+        env.pop('DB_CACHE', None)
+        bindir = os.path.dirname(datagen.PYTHON)
+        cmd = [datagen.PYTHON] + (['-O'] if optimize else []) + [
+            os.path.join(bindir, 'trytond-worker'), '-c', conf.name,
+            '-d', dbname, '-n', str(workers), '--name', QUEUE]
+        log = open(f'/tmp/bench_queue_worker_{os.getpid()}.log', 'w')
+        worker = subprocess.Popen(cmd, env=env, stdout=log, stderr=log,
+            start_new_session=True)
+        deadline = time.time() + 1800
+        while time.time() < deadline:
+            time.sleep(1)
+            with datagen.connect(dbname) as conn:
+                left, = conn.execute(
+                    "SELECT count(*) FROM ir_queue WHERE name = %s "
+                    "AND finished_at IS NULL", (QUEUE,)).fetchone()
+            if not left:
+                break
+            if worker.poll() is not None:
+                sys.exit(f"worker stopped, see {log.name}")
+        with datagen.connect(dbname) as conn:
+            first, last = conn.execute(
+                "SELECT min(dequeued_at), max(finished_at) FROM ir_queue "
+                "WHERE name = %s", (QUEUE,)).fetchone()
+            emails, = conn.execute(
+                "SELECT count(*) FROM ir_email").fetchone()
+        if last is None:
+            sys.exit("tasks did not finish in time")
+        return {'tasks': tasks, 'emails': emails,
+            'seconds': (last - first).total_seconds()}
+    finally:
+        if worker and worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+        os.unlink(conf.name)
+        datagen.drop_db(dbname)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--sales', type=int, default=10000)
+    parser.add_argument('--vendors', type=int, default=100)
+    parser.add_argument('--invoices', type=int, default=40)
+    parser.add_argument('--batch', type=int, default=4,
+        help="invoices per task in the batched case")
+    parser.add_argument('--workers', default='1,2')
+    parser.add_argument('--interpreters', default='default,O')
+    parser.add_argument('--prepare', help=argparse.SUPPRESS)
+    parser.add_argument('--enqueue', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.prepare:
+        prepare(args.prepare)
+        return
+    if args.enqueue:
+        enqueue(args.enqueue, args.invoices, args.batch)
+        return
+
+    template = ensure_template(args.sales, args.vendors)
+    smtp_port = free_port()
+    smtp = subprocess.Popen([datagen.PYTHON, '-m', 'aiosmtpd', '-n', '-l',
+            f'127.0.0.1:{smtp_port}', '-c', 'aiosmtpd.handlers.Sink'],
+        start_new_session=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    results = []
+    try:
+        for interp in args.interpreters.split(','):
+            for batch in (0, args.batch):
+                for workers in map(int, args.workers.split(',')):
+                    r = run_case(template, workers, args.invoices, batch,
+                        interp == 'O', smtp_port)
+                    r.update(interp=interp, batch=batch, workers=workers)
+                    results.append(r)
+                    print(f"  {r}", file=sys.stderr, flush=True)
+    finally:
+        os.killpg(smtp.pid, signal.SIGTERM)
+    print(f"Payout e-mails through ir.queue ({args.invoices} self-billing "
+        "invoices, PDF by LibreOffice, local SMTP sink, PostgreSQL)")
+    print(f"{'python':>7} {'invoices/task':>13} {'tasks':>6} {'workers':>7} "
+        f"{'e-mails':>7} {'seconds':>8} {'e-mails/s':>9} {'speed-up':>8}")
+    base = {}
+    for r in results:
+        rate = r['emails'] / r['seconds'] if r['seconds'] else 0
+        key = (r['interp'], r['batch'])
+        base.setdefault(key, rate)
+        print(f"{'-O' if r['interp'] == 'O' else 'plain':>7} "
+            f"{r['batch'] or 'all':>13} {r['tasks']:6d} {r['workers']:7d} "
+            f"{r['emails']:7d} {r['seconds']:8.1f} {rate:9.2f} "
+            f"{rate / base[key] if base[key] else 0:8.2f}")
+
+
+if __name__ == '__main__':
+    main()
