@@ -19,6 +19,7 @@ def check_rate(record, field_name):
                 'marketplace_sales.msg_rate_out_of_range',
                 field=field.string,
                 record=record.rec_name,
-                rate=(rate * 100).normalize()))
+                # '{:f}': 150 %, not the 1.5E+2 % of normalize() alone
+                rate='{:f}'.format((rate * 100).normalize())))
 
 

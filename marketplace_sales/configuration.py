@@ -40,6 +40,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         domain=[('model.name', '=', 'account.invoice')],
         help="The email sent to vendors with their self-billed invoice.")
 
+    def get_rec_name(self, name):
+        # A singleton has no name of its own: messages name the model
+        return self.__names__()['model']
+
     @classmethod
     def default_minimum_payout(cls):
         return 0

@@ -160,6 +160,7 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
         ondelete='RESTRICT')
     state = fields.Selection(
         STATES, "State", required=True, readonly=True, sort=False)
+    state_string = state.translated('state')
     edited = fields.Boolean(
         "Edited", readonly=True,
         help="Changed by hand since it was computed.")
@@ -175,8 +176,13 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
                 'marketplace_sales.msg_marketplace_sale_invoice_line_unique'),
             ]
         cls._sql_indexes.update({
+                # payout of some vendors, and of a period for all vendors
                 Index(t, (t.state, Index.Equality()),
                     (t.vendor, Index.Range()), (t.date, Index.Range())),
+                Index(t, (t.state, Index.Equality()),
+                    (t.date, Index.Range())),
+                # vendor portal rule, sales list by vendor, party deletion
+                Index(t, (t.vendor, Index.Range()), (t.date, Index.Range())),
                 Index(t, (t.company, Index.Range())),
                 Index(t, (t.invoice, Index.Range())),
                 Index(t, (t.vendor_invoice, Index.Range()),
@@ -352,10 +358,16 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def write(cls, *args):
-        context = Transaction().context
+        transaction = Transaction()
+        context = transaction.context
         actions = iter(args)
         args = []
         for sales, values in zip(actions, actions):
+            if (transaction.check_access
+                    and not context.get('_marketplace_compute')):
+                # Through RPC only the hand fields; vendor, invoices and
+                # state are the workflow's (payout, paid hook)
+                cls._check_workflow_fields(sales, values)
             if (HAND_FIELDS & values.keys()
                     and not context.get('_marketplace_compute')):
                 for sale in sales:
@@ -368,6 +380,18 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
                 values['edited'] = True
             args.extend((sales, values))
         super().write(*args)
+
+    @classmethod
+    def _check_workflow_fields(cls, sales, values):
+        ModelAccess = Pool().get('ir.model.access')
+        # who may not write at all is told so first
+        ModelAccess.check(cls.__name__, 'write')
+        forbidden = sorted(values.keys() - HAND_FIELDS)
+        if forbidden and sales:
+            raise SaleEditError(gettext(
+                    'marketplace_sales.msg_sale_write_workflow_field',
+                    field=cls._fields[forbidden[0]].string,
+                    sale=sales[0].rec_name))
 
     @classmethod
     def check_modification(cls, mode, sales, values=None, external=False):

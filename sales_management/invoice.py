@@ -166,10 +166,25 @@ class ReceivePayment(Wizard):
             cheque_bank=self.start.cheque_bank,
             )
 
+    def check_start(self):
+        "The client enforces the form; an RPC caller must be told too"
+        start = self.start
+        if start.amount is None or start.amount <= 0:
+            raise IncomingPaymentError(gettext(
+                    'sales_management.msg_receive_payment_amount',
+                    invoice=self.record.rec_name,
+                    amount=start.amount))
+        if (start.journal and start.journal.receipt_method == 'cheque'
+                and not start.cheque_number):
+            raise IncomingPaymentError(gettext(
+                    'sales_management.msg_receive_payment_cheque_number',
+                    invoice=self.record.rec_name))
+
     def transition_receive(self):
         pool = Pool()
         Payment = pool.get('account.payment')
         self.check_invoice(self.record)
+        self.check_start()
         payment = self.get_payment()
         payment.save()
         Payment.receive([payment], self.start.date)

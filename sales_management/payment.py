@@ -106,6 +106,33 @@ class Payment(metaclass=PoolMeta):
                 if p.clearing_move and p.clearing_move.state == 'draft'])
 
     @classmethod
+    def check_cheque_deposit(cls, payments, deposit_id):
+        """A cheque goes on or off a draft slip only, and only on a slip of
+        its journal when received: a posted slip is an accounting fact"""
+        pool = Pool()
+        Deposit = pool.get('sale.cheque.deposit')
+        deposit = Deposit(deposit_id) if deposit_id is not None else None
+        for payment in payments:
+            current = payment.cheque_deposit
+            if current == deposit:
+                continue
+            for slip in [current, deposit]:
+                if slip and slip.state != 'draft':
+                    raise IncomingPaymentError(gettext(
+                            'sales_management'
+                            '.msg_payment_deposit_change_posted',
+                            payment=payment.rec_name,
+                            deposit=slip.rec_name))
+            if deposit and (
+                    payment.state != 'succeeded'
+                    or payment.kind != 'receivable'
+                    or payment.journal != deposit.payment_journal):
+                raise IncomingPaymentError(gettext(
+                        'sales_management.msg_deposit_payment_not_received',
+                        payment=payment.rec_name,
+                        deposit=deposit.rec_name))
+
+    @classmethod
     def copy(cls, payments, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('cheque_deposit', None)
@@ -115,6 +142,9 @@ class Payment(metaclass=PoolMeta):
     def check_modification(cls, mode, payments, values=None, external=False):
         super().check_modification(
             mode, payments, values=values, external=external)
+        if mode == 'write' and values and (
+                'cheque_deposit' in values):
+            cls.check_cheque_deposit(payments, values['cheque_deposit'])
         if mode == 'write' and values and 'state' in values:
             for payment in payments:
                 if (payment.cheque_deposit
