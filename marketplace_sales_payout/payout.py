@@ -2,8 +2,11 @@
 import datetime
 import logging
 import time
+from collections import defaultdict
 from decimal import Decimal
 from itertools import groupby
+
+from sql import Column
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -11,12 +14,16 @@ from trytond.model import ModelView, fields
 from trytond.modules.product import round_price
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import PYSONEncoder
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateTransition, StateView, Wizard
 
 from .exceptions import NothingToBillError, PayoutError
 
 CHUNK = 1000
+# Records instantiated in one list: ModelStorage.__init__ checks the whole id
+# list for each record, so a list of N records costs N² (asserts).
+BROWSE = 200
+INVOICE_CHUNK = 10
 logger = logging.getLogger(__name__)
 
 
@@ -80,10 +87,7 @@ class MarketplaceSale(metaclass=PoolMeta):
         vendors skipped (below the minimum or negative)"""
         pool = Pool()
         Configuration = pool.get('marketplace.configuration')
-        Invoice = pool.get('account.invoice')
-        InvoiceLine = pool.get('account.invoice.line')
         Party = pool.get('party.party')
-        Product = pool.get('product.product')
         Currency = pool.get('currency.currency')
 
         if from_date > to_date:
@@ -99,31 +103,29 @@ class MarketplaceSale(metaclass=PoolMeta):
                         '.msg_payout_missing_configuration',
                         field=Configuration._fields[name].string))
 
-        ids = [s.id for s in cls.search(
-                cls._payout_domain(from_date, to_date, vendors),
-                order=[('id', 'ASC')])]
+        # One SQL read of the needed columns: no record instances (a browse
+        # list of N sales costs N² in ModelStorage.__init__)
+        rows = cls._payout_rows(from_date, to_date, vendors)
+        ids = [r['id'] for r in rows]
         cls._payout_lock(ids, config)
         if not ids:
             raise NothingToBillError(gettext(
                     'marketplace_sales_payout.msg_payout_nothing_to_bill',
                     from_date=from_date, to_date=to_date))
 
-        rows = []
-        for i in range(0, len(ids), CHUNK):
-            rows.extend(cls.read(ids[i:i + CHUNK], [
-                        'company', 'vendor', 'currency', 'product',
-                        'quantity', 'net_amount', 'payout_amount']))
-
         def group_key(row):
             return (row['company'], row['vendor'], row['currency'])
         rows.sort(key=lambda r: (group_key(r), r['product'], r['id']))
 
+        parties = {}
+        for sub_ids in _chunks(sorted({r['vendor'] for r in rows}), BROWSE):
+            parties.update((p.id, p) for p in Party.browse(sub_ids))
         minimum = config.minimum_payout or Decimal(0)
         invoices, skipped, groups = [], [], []
         for key, group in groupby(rows, key=group_key):
             group = list(group)
             total = sum(r['payout_amount'] for r in group)
-            vendor = Party(key[1])
+            vendor = parties[key[1]]
             if total < 0 or total < minimum or not total:
                 skipped.append((vendor, Currency(key[2]), total))
                 continue
@@ -142,15 +144,67 @@ class MarketplaceSale(metaclass=PoolMeta):
                     vendors=', '.join(
                         '%s (%s %s)' % (v.rec_name, t, c.code)
                         for v, c, t in skipped)))
+        # Vendors by chunks: every list Tryton instantiates stays short, so
+        # the run is linear in the number of sales and vendors.  All locks
+        # are held already: posting a chunk never restarts the transaction.
+        for i in range(0, len(invoices), INVOICE_CHUNK):
+            cls._payout_invoices(
+                invoices[i:i + INVOICE_CHUNK], groups[i:i + INVOICE_CHUNK],
+                config)
+        return invoices, skipped
+
+    @classmethod
+    def _payout_rows(cls, from_date, to_date, vendors=None):
+        """Return the sales to bill (dicts of id, company, vendor, currency,
+        product, quantity, net_amount, payout_amount) ordered by id, read
+        with one SQL query (the search applies the record rules)"""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        query = cls.search(
+            cls._payout_domain(from_date, to_date, vendors), order=[],
+            query=True)
+        columns = ['id', 'company', 'vendor', 'currency', 'product',
+            'quantity', 'net_amount', 'payout_amount']
+        cursor.execute(*table.select(
+                *[Column(table, c) for c in columns],
+                where=table.id.in_(query),
+                order_by=[table.id.asc]))
+        rows = []
+        for values in cursor:
+            row = dict(zip(columns, values))
+            for name in ['net_amount', 'payout_amount']:
+                if not isinstance(row[name], Decimal):
+                    row[name] = Decimal(str(row[name]))
+            rows.append(row)
+        return rows
+
+    @classmethod
+    def _payout_invoices(cls, invoices, groups, config):
+        """Save the invoices with their lines, link their sales and post
+        them; groups are the sale rows of each invoice, sorted by product"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        Product = pool.get('product.product')
         Invoice.save(invoices)
 
+        # the products of the chunk, browsed together in each company
+        products, product_ids = {}, defaultdict(set)
+        for invoice, group in zip(invoices, groups):
+            product_ids[invoice.company.id].update(r['product'] for r in group)
+        for company_id, ids in product_ids.items():
+            with Transaction().set_context(company=company_id):
+                for sub_ids in _chunks(sorted(ids), BROWSE):
+                    products.update(((company_id, p.id), p)
+                        for p in Product.browse(sub_ids))
         lines, line_sales = [], []
         for invoice, group in zip(invoices, groups):
             for product_id, product_rows in groupby(
                     group, key=lambda r: r['product']):
                 product_rows = list(product_rows)
                 lines.append(cls._get_payout_revenue_line(
-                        invoice, Product(product_id), product_rows))
+                        invoice, products[invoice.company.id, product_id],
+                        product_rows))
                 line_sales.append([r['id'] for r in product_rows])
             net = sum(r['net_amount'] for r in group)
             payout = sum(r['payout_amount'] for r in group)
@@ -160,20 +214,34 @@ class MarketplaceSale(metaclass=PoolMeta):
         InvoiceLine.save(lines)
         Invoice.update_taxes(invoices)
 
-        to_write = []
+        # One write per invoice line, at most BROWSE sales per call
+        to_write, size = [], 0
         for invoice_line, sale_ids in zip(lines, line_sales):
-            if sale_ids:
-                to_write.extend((cls.browse(sale_ids), {
+            for sub_ids in _chunks(sale_ids, BROWSE):
+                if size + len(sub_ids) > BROWSE and to_write:
+                    cls._payout_write(to_write)
+                    to_write, size = [], 0
+                to_write.extend((sub_ids, {
                             'vendor_invoice': invoice_line.invoice.id,
                             'vendor_invoice_line': invoice_line.id,
                             }))
+                size += len(sub_ids)
         if to_write:
-            cls.write(*to_write)
-        billed = cls.browse([i for _, ids_ in zip(lines, line_sales)
-                for i in ids_])
-        cls.wait_payment(billed)
+            cls._payout_write(to_write)
         Invoice.post(invoices)
-        return invoices, skipped
+
+    @classmethod
+    def _payout_write(cls, to_write):
+        "Link the sales to their invoice line and move them to awaiting payment"
+        args = []
+        ids = []
+        for sale_ids, values in zip(to_write[::2], to_write[1::2]):
+            args.extend((cls.browse(sale_ids), values))
+            ids.extend(sale_ids)
+        # the payout's own workflow fields, whoever runs it
+        with without_check_access():
+            cls.write(*args)
+            cls.wait_payment(cls.browse(ids))
 
     @classmethod
     def payout(cls, from_date, to_date, vendors=None):
@@ -231,9 +299,11 @@ class MarketplaceSale(metaclass=PoolMeta):
         InvoiceLine = pool.get('account.invoice.line')
         quantity = sum(r['quantity'] for r in rows)
         amount = sum(r['net_amount'] for r in rows)
+        # product is an instance browsed with the other products of the run
+        # (in the invoice's company): its fields are read once for all
         line = InvoiceLine(
             invoice=invoice, currency=invoice.currency,
-            company=invoice.company, type='line', product=product.id)
+            company=invoice.company, type='line', product=product)
         line.on_change_product()
         digits = InvoiceLine.unit_price.digits[1]
         unit_price = None
