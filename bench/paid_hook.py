@@ -146,6 +146,10 @@ def main():
                 env=env, check=True, capture_output=True, text=True,
                 timeout=1800).stdout
         results[name] = json.loads(output.strip().splitlines()[-1])
+        if args.backend == 'postgresql':
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import datagen
+            datagen.drop_db(env['DB_NAME'])
 
     ref, ours = results['reference'], results['marketplace']
     ratio = ours['median'] / ref['median']
