@@ -10,6 +10,7 @@ from sql import Column
 
 from trytond import backend
 from trytond.i18n import gettext
+from trytond.modules.account.exceptions import AccountMissing
 from trytond.model import ModelView, fields
 from trytond.modules.product import round_price
 from trytond.pool import Pool, PoolMeta
@@ -59,6 +60,7 @@ class MarketplaceSale(metaclass=PoolMeta):
         locks = [(cls._table, sale_ids)] if sale_ids else []
         sequence_ids = [config.self_billing_sequence.id]
         company = transaction.context.get('company')
+        period = None
         if company:
             # Move.post numbers the invoice move in this strict sequence
             Period = pool.get('account.period')
@@ -66,7 +68,14 @@ class MarketplaceSale(metaclass=PoolMeta):
             if period and period.move_sequence_used:
                 sequence_ids.append(period.move_sequence_used.id)
         locks.append((Sequence._table, sequence_ids))
-        locks.append((JournalPeriod._table, None))
+        # Move.post locks the whole journal-period table only to create the
+        # missing journal period: do the same, and only then, so other
+        # postings of the company are not held for the whole run
+        if not (company and period and JournalPeriod.search([
+                        ('journal', '=', config.payout_journal.id),
+                        ('period', '=', period.id),
+                        ], limit=1)):
+            locks.append((JournalPeriod._table, None))
         for table, ids in locks:
             if ids is None:
                 if table in transaction._locked_tables:
@@ -129,10 +138,7 @@ class MarketplaceSale(metaclass=PoolMeta):
             if total < 0 or total < minimum or not total:
                 skipped.append((vendor, Currency(key[2]), total))
                 continue
-            if not vendor.account_payable_used:
-                raise PayoutError(gettext(
-                        'marketplace_sales_payout.msg_payout_vendor_no_payable',
-                        vendor=vendor.rec_name))
+            cls._check_payout_vendor(vendor)
             invoice = cls._get_payout_invoice(
                 key[0], vendor, Currency(key[2]), config)
             invoices.append(invoice)
@@ -242,6 +248,22 @@ class MarketplaceSale(metaclass=PoolMeta):
         with without_check_access():
             cls.write(*args)
             cls.wait_payment(cls.browse(ids))
+
+    @classmethod
+    def _check_payout_vendor(cls, vendor):
+        "Raise a PayoutError saying what the vendor lacks to be billed"
+        try:
+            payable = vendor.account_payable_used
+        except AccountMissing:
+            payable = None
+        if not payable:
+            raise PayoutError(gettext(
+                    'marketplace_sales_payout.msg_payout_vendor_no_payable',
+                    vendor=vendor.rec_name))
+        if not vendor.address_get(type='invoice'):
+            raise PayoutError(gettext(
+                    'marketplace_sales_payout.msg_payout_vendor_no_address',
+                    vendor=vendor.rec_name))
 
     @classmethod
     def payout(cls, from_date, to_date, vendors=None):
