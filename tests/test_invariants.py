@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 TODAY = dt.date.today()
 CENT = Decimal('0.01')
-EXAMPLES = 10
+EXAMPLES = 5
 
 rates = st.decimals(min_value=0, max_value=1, places=4)
 vendor_strategy = st.tuples(
