@@ -5,13 +5,14 @@ Every cell is a read-only model computed by one SQL query
 (``table_query``): the figures are aggregated by the database, never by a
 Python loop over records.  See doc/index.rst for the definitions.
 """
-from sql import Cast, Literal, Null, Union
-from sql.aggregate import Count, Sum
+from sql import Cast, Literal, Null, Union, Values, Window
+from sql.aggregate import Count, Max, Sum
 from sql.conditionals import Case, Coalesce, NullIf
 from sql.functions import Abs, Position, Round, Substring
 from sql.operators import Concat
 
 from trytond import backend
+from trytond.cache import Cache
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.account.exceptions import FiscalYearNotFoundError
 from trytond.modules.currency.fields import Monetary
@@ -27,6 +28,8 @@ STATUSES = [
     ('discrepancy', "Payment Discrepancy"),
     ]
 LATEST_SALES = 50
+_amounts_cache = Cache(
+    'sale.dashboard.revenue_expense.amounts', context=False)
 
 
 def num(column):
@@ -475,61 +478,153 @@ class _RevenueExpenseMixin:
         return fiscalyear if fiscalyear is not None else -1
 
     @classmethod
-    def _lines(cls):
-        """Posted move lines of the fiscal year on revenue or expense
-        accounts, with the account category of their invoice line's product
-        """
+    def _amounts_query(cls, category, period_ids):
+        """Revenue and expense of the posted moves of the periods per
+        company, period and (if category) account category of the invoice
+        line's product: the move lines are aggregated right after the joins
+        that filter them"""
         pool = Pool()
         Move = pool.get('account.move')
         MoveLine = pool.get('account.move.line')
         Account = pool.get('account.account')
         AccountType = pool.get('account.account.type')
-        Period = pool.get('account.period')
         InvoiceLine = pool.get('account.invoice.line')
         Product = pool.get('product.product')
         Template = pool.get('product.template')
-        Company = pool.get('company.company')
 
         line = MoveLine.__table__()
         move = Move.__table__()
         account = Account.__table__()
         type_ = AccountType.__table__()
-        period = Period.__table__()
         invoice_line = InvoiceLine.__table__()
         product = Product.__table__()
         template = Template.__table__()
-        company = Company.__table__()
-        company_id = _company_id()
 
+        accounts = account.join(type_, condition=account.type == type_.id
+            ).select(account.id.as_('id'),
+                type_.revenue.as_('revenue'), type_.expense.as_('expense'),
+                where=(type_.revenue == Literal(True))
+                | (type_.expense == Literal(True)))
         debit, credit = num(line.debit), num(line.credit)
         query = line.join(move, condition=line.move == move.id
-            ).join(period, condition=move.period == period.id
-            ).join(company, condition=move.company == company.id
-            ).join(account, condition=line.account == account.id
-            ).join(type_, condition=account.type == type_.id
-            ).join(invoice_line, 'LEFT',
+            ).join(accounts, condition=line.account == accounts.id)
+        if category:
+            query = query.join(invoice_line, 'LEFT',
                 condition=invoice_line.id == origin_id(
                     line.origin, 'account.invoice.line')
-            ).join(product, 'LEFT',
-                condition=invoice_line.product == product.id
-            ).join(template, 'LEFT',
-                condition=product.template == template.id
-            ).select(
-                move.company.as_('company'),
-                company.currency.as_('currency'),
-                move.period.as_('period'),
-                template.account_category.as_('category'),
-                Case((type_.revenue == Literal(True), credit - debit),
-                    else_=0).as_('revenue'),
-                Case((type_.expense == Literal(True), debit - credit),
-                    else_=0).as_('expense'),
+                ).join(product, 'LEFT',
+                    condition=invoice_line.product == product.id
+                ).join(template, 'LEFT',
+                    condition=product.template == template.id)
+            group_by = [move.company, move.period, template.account_category]
+            category_column = template.account_category
+        else:
+            group_by = [move.company, move.period]
+            category_column = Cast(Null, 'INTEGER')
+        return query.select(
+            move.company.as_('company'),
+            move.period.as_('period'),
+            category_column.as_('category'),
+            Sum(Case((accounts.revenue == Literal(True), credit - debit),
+                    else_=0)).as_('revenue'),
+            Sum(Case((accounts.expense == Literal(True), debit - credit),
+                    else_=0)).as_('expense'),
+            where=(move.company == _company_id())
+            & (move.state == 'posted')
+            & move.period.in_(period_ids),
+            group_by=group_by)
+
+    @classmethod
+    def _period_amounts(cls, category):
+        """Rows (company, period, category, revenue, expense) of the fiscal
+        year.
+
+        Posted moves never change (correcting one posts another), so the
+        amounts of a period are kept (per process) as long as the number and
+        the last id of its posted moves, and the products' categories, are
+        the same: a read scans only the periods that received moves since
+        the last one, not the million lines of the year."""
+        pool = Pool()
+        Move = pool.get('account.move')
+        Period = pool.get('account.period')
+        Template = pool.get('product.template')
+        cursor = Transaction().connection.cursor()
+        move = Move.__table__()
+        period = Period.__table__()
+        template = Template.__table__()
+        company_id = _company_id()
+
+        periods = period.select(period.id,
+            where=(period.fiscalyear == cls._fiscalyear_id())
+            & (period.type == 'standard'))
+        cursor.execute(*move.select(
+                move.period, Count(move.id), Max(move.id),
                 where=(move.company == company_id)
                 & (move.state == 'posted')
-                & (period.fiscalyear == cls._fiscalyear_id())
-                & (period.type == 'standard')
-                & ((type_.revenue == Literal(True))
-                    | (type_.expense == Literal(True))))
-        return query
+                & move.period.in_(periods),
+                group_by=[move.period]))
+        stamps = {p: (c, m) for p, c, m in cursor}
+        products = None
+        if category:
+            cursor.execute(*template.select(
+                    Max(Coalesce(template.write_date, template.create_date))))
+            products, = cursor.fetchone()
+        rows, fresh = [], {}
+        for period_id, stamp in stamps.items():
+            cached = _amounts_cache.get(
+                (company_id, period_id, category, stamp, products))
+            if cached is None:
+                fresh[period_id] = []
+            else:
+                rows.extend(cached)
+        if fresh:
+            cursor.execute(*cls._amounts_query(category, list(fresh)))
+            for row in cursor:
+                fresh[row[1]].append(tuple(row))
+            for period_id, period_rows in fresh.items():
+                _amounts_cache.set(
+                    (company_id, period_id, category, stamps[period_id],
+                        products), period_rows)
+                rows.extend(period_rows)
+        return rows
+
+    @classmethod
+    def _lines(cls, category=True):
+        """Revenue and expense of the posted moves of the fiscal year per
+        company, period and (if category) account category of the invoice
+        line's product, with the company currency (see _period_amounts)"""
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = Company.__table__()
+        rows = cls._period_amounts(category)
+        if rows:
+            values = Values([[
+                        integer(c), integer(p), integer(k),
+                        numeric(r), numeric(e)]
+                    for c, p, k, r, e in rows])
+            amounts = values.select(
+                values.column1.as_('company'),
+                values.column2.as_('period'),
+                values.column3.as_('category'),
+                values.column4.as_('revenue'),
+                values.column5.as_('expense'))
+        else:
+            amounts = Company.__table__()
+            amounts = amounts.select(
+                integer(None).as_('company'),
+                integer(None).as_('period'),
+                integer(None).as_('category'),
+                numeric(None).as_('revenue'),
+                numeric(None).as_('expense'),
+                where=Literal(False))
+        return amounts.join(company, condition=amounts.company == company.id
+            ).select(
+                amounts.company.as_('company'),
+                company.currency.as_('currency'),
+                amounts.period.as_('period'),
+                amounts.category.as_('category'),
+                amounts.revenue.as_('revenue'),
+                amounts.expense.as_('expense'))
 
 
 class RevenueExpenseMonth(_RevenueExpenseMixin, ModelSQL, ModelView):
@@ -549,7 +644,7 @@ class RevenueExpenseMonth(_RevenueExpenseMixin, ModelSQL, ModelView):
         Period = pool.get('account.period')
         Currency = pool.get('currency.currency')
         context = Transaction().context
-        lines = cls._lines()
+        lines = cls._lines(category=bool(context.get('category')))
         period = Period.__table__()
         currency = Currency.__table__()
         where = Literal(True)
@@ -604,32 +699,30 @@ class RevenueExpenseCategory(_RevenueExpenseMixin, ModelSQL, ModelView):
         Currency = pool.get('currency.currency')
         currency = Currency.__table__()
 
-        def per_category_query():
-            lines = cls._lines()
-            return lines.select(
-                lines.company.as_('company'),
-                lines.currency.as_('currency'),
-                lines.category.as_('category'),
-                Sum(lines.revenue).as_('revenue'),
-                Sum(lines.expense).as_('expense'),
-                group_by=[lines.company, lines.currency, lines.category])
-        per_category = per_category_query()
-        totals = per_category.select(
-            Sum(per_category.revenue).as_('revenue'),
-            Sum(per_category.expense).as_('expense'))
+        lines = cls._lines()
+        per_category = lines.select(
+            lines.company.as_('company'),
+            lines.currency.as_('currency'),
+            lines.category.as_('category'),
+            Sum(lines.revenue).as_('revenue'),
+            Sum(lines.expense).as_('expense'),
+            group_by=[lines.company, lines.currency, lines.category])
+        # the year's totals over the few aggregated rows (one scan of the
+        # move lines, not one per total)
+        window = Window([])
 
         def amount(column):
             return Round(cls.revenue.sql_cast(column), currency.digits)
 
-        def ratio(column, total):
+        def ratio(column):
+            total = Sum(column, window=window)
             if backend.name == 'sqlite':
                 # avoid the integer division of SQLite
                 column = Cast(column, 'REAL')
             return Round(cls.revenue_ratio.sql_cast(
                     column / NullIf(total, 0)), 4)
-        per_category = per_category_query()
-        return per_category.join(totals, condition=Literal(True)
-            ).join(currency, condition=per_category.currency == currency.id
+        return per_category.join(currency,
+            condition=per_category.currency == currency.id
             ).select(
                 (Coalesce(per_category.category, 0) + 1).as_('id'),
                 per_category.company.as_('company'),
@@ -639,7 +732,5 @@ class RevenueExpenseCategory(_RevenueExpenseMixin, ModelSQL, ModelView):
                 amount(per_category.expense).as_('expense'),
                 amount(per_category.revenue - per_category.expense
                     ).as_('result'),
-                ratio(per_category.revenue, totals.revenue
-                    ).as_('revenue_ratio'),
-                ratio(per_category.expense, totals.expense
-                    ).as_('expense_ratio'))
+                ratio(per_category.revenue).as_('revenue_ratio'),
+                ratio(per_category.expense).as_('expense_ratio'))
