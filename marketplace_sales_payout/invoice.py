@@ -142,7 +142,10 @@ class Invoice(metaclass=PoolMeta):
             else:
                 not_mailed.append(invoice)
         if mailed:
-            with Transaction().set_context(queue_name='marketplace_payout'):
+            # One task per invoice: workers share the e-mails and a failed
+            # send holds up no other vendor's
+            with Transaction().set_context(
+                    queue_name='marketplace_payout', queue_batch=1):
                 cls.__queue__.marketplace_send_payout(mailed)
         return not_mailed
 

@@ -1,6 +1,12 @@
 # This file is part of the marketplace modules for Tryton.
+import logging
+import os
 import shutil
+import subprocess
+import tempfile
+import threading
 from decimal import Decimal
+from pathlib import Path
 
 from trytond import config
 from trytond.i18n import gettext
@@ -9,6 +15,8 @@ from trytond.pool import Pool
 from trytond.transaction import without_check_access
 
 from .exceptions import VendorInvoiceError
+
+logger = logging.getLogger(__name__)
 
 
 class PayoutReport(CompanyReport):
@@ -78,12 +86,35 @@ class PayoutReport(CompanyReport):
         return tax.code if tax else '—'
 
     @classmethod
-    def convert(cls, report, data, **kwargs):
-        # Without LibreOffice the document is delivered as ODT rather than
-        # retried and logged as a failed conversion.
+    def convert(cls, report, data, timeout=5 * 60, **kwargs):
+        """ODT to PDF with LibreOffice, one user profile per process and
+        thread: two workers converting at once with the shared default
+        profile make one conversion fail.  Without LibreOffice, or if the
+        conversion fails, the document is delivered as ODT (an e-mail is
+        never lost for its PDF).  A [report] convert_command still wins."""
         output = report.extension or report.template_extension
-        if (output == 'pdf'
-                and not config.get('report', 'convert_command', default=None)
-                and not shutil.which('soffice')):
+        soffice = shutil.which('soffice')
+        if (output != 'pdf' or report.template_extension != 'odt'
+                or config.get('report', 'convert_command', default=None)):
+            return super().convert(report, data, timeout=timeout, **kwargs)
+        if not soffice:
             return report.template_extension, data
-        return super().convert(report, data, **kwargs)
+        profile = Path(tempfile.gettempdir(), 'marketplace-soffice-%s-%s' % (
+                os.getpid(), threading.get_ident()))
+        with tempfile.TemporaryDirectory(prefix='trytond_') as directory:
+            source = Path(directory, 'document.odt')
+            source.write_bytes(data)
+            try:
+                subprocess.run([soffice, '--headless', '--nolockcheck',
+                        '--nodefault', '--norestore',
+                        '-env:UserInstallation=%s' % profile.as_uri(),
+                        '--convert-to', 'pdf', '--outdir', directory,
+                        str(source)],
+                    timeout=timeout, check=True,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                return 'pdf', Path(directory, 'document.pdf').read_bytes()
+            except (subprocess.SubprocessError, OSError):
+                logger.warning(
+                    "%s: PDF conversion failed, delivered as ODT",
+                    report.report_name, exc_info=True)
+                return report.template_extension, data
