@@ -22,7 +22,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 TODAY = dt.date.today()
@@ -155,6 +155,14 @@ def totals(sales):
     st.lists(st.lists(line_strategy, min_size=1, max_size=5),
         min_size=1, max_size=2),
     st.booleans())
+# Random draws may all take the credit-first or nothing-to-bill branch: this
+# one always bills two vendors (override rate, 0 % support, several lines)
+@example(
+    vendors=[(Decimal('0.15'), Decimal('0.5'), [None, Decimal('0.1')]),
+        (Decimal('0.125'), Decimal('0'), [None])],
+    invoices=[[(0, 2, Decimal('100')), (1, 3, Decimal('33.33')),
+            (2, 1, Decimal('10.5'))], [(0, 1, Decimal('5.5'))]],
+    credit_first=False)
 def check_example(base, vendors, invoices, credit_first):
     from trytond.transaction import Transaction, TransactionError
     pool, database = _setup(base)
