@@ -2,11 +2,10 @@
 import datetime
 import logging
 import time
-from collections import defaultdict
+from array import array
+from collections import defaultdict, namedtuple
 from decimal import Decimal
 from itertools import groupby
-
-from sql import Column
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -98,6 +97,7 @@ class MarketplaceSale(metaclass=PoolMeta):
         Configuration = pool.get('marketplace.configuration')
         Party = pool.get('party.party')
         Currency = pool.get('currency.currency')
+        Invoice = pool.get('account.invoice')
 
         if from_date > to_date:
             raise PayoutError(gettext(
@@ -112,82 +112,102 @@ class MarketplaceSale(metaclass=PoolMeta):
                         '.msg_payout_missing_configuration',
                         field=Configuration._fields[name].string))
 
-        # One SQL read of the needed columns: no record instances (a browse
-        # list of N sales costs N² in ModelStorage.__init__)
-        rows = cls._payout_rows(from_date, to_date, vendors)
-        ids = [r['id'] for r in rows]
+        # One SQL read, kept as sums and ids per product: no record
+        # instances (a browse list of N sales costs N² in
+        # ModelStorage.__init__) and no row per sale held for the whole run
+        groups = cls._payout_groups(from_date, to_date, vendors)
+        ids = [i for _, products in groups for p in products for i in p.ids]
         cls._payout_lock(ids, config)
         if not ids:
             raise NothingToBillError(gettext(
                     'marketplace_sales_payout.msg_payout_nothing_to_bill',
                     from_date=from_date, to_date=to_date))
-
-        def group_key(row):
-            return (row['company'], row['vendor'], row['currency'])
-        rows.sort(key=lambda r: (group_key(r), r['product'], r['id']))
+        del ids
 
         parties = {}
-        for sub_ids in _chunks(sorted({r['vendor'] for r in rows}), BROWSE):
+        for sub_ids in _chunks(sorted({k[1] for k, _ in groups}), BROWSE):
             parties.update((p.id, p) for p in Party.browse(sub_ids))
         minimum = config.minimum_payout or Decimal(0)
-        invoices, skipped, groups = [], [], []
-        for key, group in groupby(rows, key=group_key):
-            group = list(group)
-            total = sum(r['payout_amount'] for r in group)
+        skipped, to_bill = [], []
+        for key, products in groups:
+            total = sum(p.payout for p in products)
             vendor = parties[key[1]]
             if total < 0 or total < minimum or not total:
                 skipped.append((vendor, Currency(key[2]), total))
                 continue
             cls._check_payout_vendor(vendor)
-            invoice = cls._get_payout_invoice(
-                key[0], vendor, Currency(key[2]), config)
-            invoices.append(invoice)
-            groups.append(group)
-        if not invoices:
+            to_bill.append((key, products))
+        if not to_bill:
             raise NothingToBillError(gettext(
                     'marketplace_sales_payout.msg_payout_all_skipped',
                     minimum=minimum,
                     vendors=', '.join(
                         '%s (%s %s)' % (v.rec_name, t, c.code)
                         for v, c, t in skipped)))
+        del groups
         # Vendors by chunks: every list Tryton instantiates stays short, so
         # the run is linear in the number of sales and vendors.  All locks
         # are held already: posting a chunk never restarts the transaction.
-        for i in range(0, len(invoices), INVOICE_CHUNK):
-            cls._payout_invoices(
-                invoices[i:i + INVOICE_CHUNK], groups[i:i + INVOICE_CHUNK],
-                config)
+        # Only the ids of the billed invoices are kept: a posted invoice
+        # instance holds its lines, taxes and move until it is released.
+        transaction = Transaction()
+        invoice_ids = []
+        for i in range(0, len(to_bill), INVOICE_CHUNK):
+            chunk = to_bill[i:i + INVOICE_CHUNK]
+            invoices = [
+                cls._get_payout_invoice(
+                    key[0], parties[key[1]], Currency(key[2]), config)
+                for key, _ in chunk]
+            cls._payout_invoices(invoices, [p for _, p in chunk], config)
+            invoice_ids.extend(inv.id for inv in invoices)
+            to_bill[i:i + INVOICE_CHUNK] = [None] * len(chunk)
+            # Every write and transition queues an ir.model.log holding its
+            # record until commit (two per sale): save them now, in this
+            # same transaction, so memory does not grow with the sales
+            transaction._store_log_records()
+        invoices = []
+        for sub_ids in _chunks(invoice_ids, BROWSE):
+            invoices.extend(Invoice.browse(sub_ids))
         return invoices, skipped
 
     @classmethod
-    def _payout_rows(cls, from_date, to_date, vendors=None):
-        """Return the sales to bill (dicts of id, company, vendor, currency,
-        product, quantity, net_amount, payout_amount) ordered by id, read
-        with one SQL query (the search applies the record rules)"""
+    def _payout_groups(cls, from_date, to_date, vendors=None):
+        """Return the sales to bill as a list of ((company, vendor, currency),
+        products) ordered by key, products being a list of PayoutProduct
+        (product, quantity, net, payout, ids) ordered by product, read with
+        one SQL query (the search applies the record rules)"""
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         query = cls.search(
             cls._payout_domain(from_date, to_date, vendors), order=[],
             query=True)
-        columns = ['id', 'company', 'vendor', 'currency', 'product',
-            'quantity', 'net_amount', 'payout_amount']
         cursor.execute(*table.select(
-                *[Column(table, c) for c in columns],
+                table.company, table.vendor, table.currency, table.product,
+                table.id, table.quantity, table.net_amount,
+                table.payout_amount,
                 where=table.id.in_(query),
-                order_by=[table.id.asc]))
-        rows = []
-        for values in cursor:
-            row = dict(zip(columns, values))
-            for name in ['net_amount', 'payout_amount']:
-                if not isinstance(row[name], Decimal):
-                    row[name] = Decimal(str(row[name]))
-            rows.append(row)
-        return rows
+                order_by=[table.company.asc, table.vendor.asc,
+                    table.currency.asc, table.product.asc, table.id.asc]))
+        groups = []
+        for key, rows in groupby(cursor, key=lambda r: tuple(r[:3])):
+            products = []
+            for product, product_rows in groupby(rows, key=lambda r: r[3]):
+                ids, quantity = array('q'), 0
+                net = payout = Decimal(0)
+                for row in product_rows:
+                    ids.append(row[4])
+                    quantity += row[5]
+                    net += _decimal(row[6])
+                    payout += _decimal(row[7])
+                products.append(
+                    PayoutProduct(product, quantity, net, payout, ids))
+            groups.append((key, products))
+        return groups
 
     @classmethod
     def _payout_invoices(cls, invoices, groups, config):
         """Save the invoices with their lines, link their sales and post
-        them; groups are the sale rows of each invoice, sorted by product"""
+        them; groups are the PayoutProduct lists of each invoice"""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
@@ -197,7 +217,7 @@ class MarketplaceSale(metaclass=PoolMeta):
         # the products of the chunk, browsed together in each company
         products, product_ids = {}, defaultdict(set)
         for invoice, group in zip(invoices, groups):
-            product_ids[invoice.company.id].update(r['product'] for r in group)
+            product_ids[invoice.company.id].update(p.product for p in group)
         for company_id, ids in product_ids.items():
             with Transaction().set_context(company=company_id):
                 for sub_ids in _chunks(sorted(ids), BROWSE):
@@ -205,15 +225,13 @@ class MarketplaceSale(metaclass=PoolMeta):
                         for p in Product.browse(sub_ids))
         lines, line_sales = [], []
         for invoice, group in zip(invoices, groups):
-            for product_id, product_rows in groupby(
-                    group, key=lambda r: r['product']):
-                product_rows = list(product_rows)
+            for item in group:
                 lines.append(cls._get_payout_revenue_line(
-                        invoice, products[invoice.company.id, product_id],
-                        product_rows))
-                line_sales.append([r['id'] for r in product_rows])
-            net = sum(r['net_amount'] for r in group)
-            payout = sum(r['payout_amount'] for r in group)
+                        invoice, products[invoice.company.id, item.product],
+                        item.quantity, item.net))
+                line_sales.append(item.ids)
+            net = sum(p.net for p in group)
+            payout = sum(p.payout for p in group)
             lines.append(cls._get_payout_commission_line(
                     invoice, config.commission_product, payout - net))
             line_sales.append([])
@@ -223,7 +241,7 @@ class MarketplaceSale(metaclass=PoolMeta):
         # One write per invoice line, at most BROWSE sales per call
         to_write, size = [], 0
         for invoice_line, sale_ids in zip(lines, line_sales):
-            for sub_ids in _chunks(sale_ids, BROWSE):
+            for sub_ids in _chunks(list(sale_ids), BROWSE):
                 if size + len(sub_ids) > BROWSE and to_write:
                     cls._payout_write(to_write)
                     to_write, size = [], 0
@@ -316,11 +334,10 @@ class MarketplaceSale(metaclass=PoolMeta):
         return invoice
 
     @classmethod
-    def _get_payout_revenue_line(cls, invoice, product, rows):
+    def _get_payout_revenue_line(cls, invoice, product, quantity, amount):
+        "Return the line billing quantity of product for amount (its sales)"
         pool = Pool()
         InvoiceLine = pool.get('account.invoice.line')
-        quantity = sum(r['quantity'] for r in rows)
-        amount = sum(r['net_amount'] for r in rows)
         # product is an instance browsed with the other products of the run
         # (in the invoice's company): its fields are read once for all
         line = InvoiceLine(
@@ -355,6 +372,17 @@ class MarketplaceSale(metaclass=PoolMeta):
         line.quantity = 1
         line.unit_price = round_price(amount)
         return line
+
+
+PayoutProduct = namedtuple(
+    'PayoutProduct', ['product', 'quantity', 'net', 'payout', 'ids'])
+
+
+def _decimal(value):
+    "The amount as Decimal (SQLite returns floats or strings)"
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
 
 
 def _chunks(ids, size=CHUNK):
