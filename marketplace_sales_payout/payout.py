@@ -144,7 +144,6 @@ class MarketplaceSale(metaclass=PoolMeta):
                     vendors=', '.join(
                         '%s (%s %s)' % (v.rec_name, t, c.code)
                         for v, c, t in skipped)))
-        del groups
         # Vendors by chunks: every list Tryton instantiates stays short, so
         # the run is linear in the number of sales and vendors.  All locks
         # are held already: posting a chunk never restarts the transaction.
@@ -160,7 +159,6 @@ class MarketplaceSale(metaclass=PoolMeta):
                 for key, _ in chunk]
             cls._payout_invoices(invoices, [p for _, p in chunk], config)
             invoice_ids.extend(inv.id for inv in invoices)
-            to_bill[i:i + INVOICE_CHUNK] = [None] * len(chunk)
             # Every write and transition queues an ir.model.log holding its
             # record until commit (two per sale): save them now, in this
             # same transaction, so memory does not grow with the sales
