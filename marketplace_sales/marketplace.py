@@ -239,6 +239,10 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
         if Transaction().context.get('_marketplace_compute'):
             # computed from rates already validated on party and product
             return
+        if field_names is not None and not (
+                {'commission_rate', 'vendor_support_rate'} & field_names):
+            # the workflow writes state and links on every sale it bills
+            return
         for sale in sales:
             check_rate(sale, 'commission_rate')
             check_rate(sale, 'vendor_support_rate')

@@ -3,7 +3,7 @@ import html
 import logging
 
 from trytond.i18n import gettext
-from trytond.model import ModelView, Workflow, fields
+from trytond.model import ModelView, Workflow, dualmethod, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools.email_ import format_address
@@ -82,6 +82,29 @@ class Invoice(metaclass=PoolMeta):
         super().paid(invoices)
         with without_check_access():
             Sale.pay(cls._billed_sales(invoices, ['awaiting_payment']))
+
+    @staticmethod
+    def _marketplace_taxes_done():
+        "Ids of the payout's invoices whose taxes are computed and final"
+        return set(Transaction().context.get('_marketplace_taxes_done', ()))
+
+    @dualmethod
+    def update_taxes(cls, invoices, exception=False):
+        # The payout computes the taxes of its invoices once, after creating
+        # their lines, and nothing changes the lines before they are
+        # posted; every write of a draft invoice while posting (employee,
+        # number, amounts cache) and the move would compute them again
+        if done := cls._marketplace_taxes_done():
+            invoices = [i for i in invoices if i.id not in done]
+        super().update_taxes(invoices, exception=exception)
+
+    @classmethod
+    def _check_taxes(cls, invoices):
+        # The payout's lines took their taxes from on_change_product in
+        # this transaction: checking them against it again is only its cost
+        if done := cls._marketplace_taxes_done():
+            invoices = [i for i in invoices if i.id not in done]
+        super()._check_taxes(invoices)
 
     @classmethod
     def _post(cls, invoices):

@@ -250,7 +250,10 @@ class MarketplaceSale(metaclass=PoolMeta):
                 size += len(sub_ids)
         if to_write:
             cls._payout_write(to_write)
-        Invoice.post(invoices)
+        # browsed again in the context: a record saves with its own context
+        with Transaction().set_context(
+                _marketplace_taxes_done=tuple(i.id for i in invoices)):
+            Invoice.post(Invoice.browse(invoices))
 
     @classmethod
     def _payout_write(cls, to_write):
