@@ -93,14 +93,24 @@ def run_side(modules, invoices):
     Invoice.click(to_pay, 'post')
 
     timings = []
+    profile = None
+    if os.environ.get('BENCH_PROFILE'):
+        import cProfile
+        profile = cProfile.Profile()
     for invoice in to_pay:
+        if profile:
+            profile.enable()
         start = time.perf_counter()
         pay = Wizard('account.invoice.pay', [invoice])
         pay.form.payment_method = method
         pay.execute('choice')
         timings.append(time.perf_counter() - start)
+        if profile:
+            profile.disable()
         invoice.reload()
         assert invoice.state == 'paid', invoice.state
+    if profile:
+        profile.dump_stats(os.environ['BENCH_PROFILE'])
     if marketplace:
         Sale = Model.get('marketplace.sale')
         assert len(Sale.find([])) == invoices * LINES
