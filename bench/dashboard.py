@@ -12,9 +12,10 @@ and unpaid invoices.  Each cell is read as the client does
 context), each time in a new transaction; the median and the worst of
 --repeat reads are printed, for ``python`` and ``python -O``, with the
 first (cold) read of the process and the read that follows one more
-posted move in the current period (the revenue cells keep the amounts of
-the periods whose posted moves did not change, so this read rescans one
-month).
+posted move in the current period.  The amounts of the revenue cells are
+stored once before (``sale.dashboard.amount|refresh``, as the cron of a
+deployment does every 15 minutes): a read takes them and adds the lines of
+the moves posted since (here inserted by SQL, as another process would).
 
     .venv/bin/python bench/dashboard.py [--lines 1000000] [--repeat 7]
 """
@@ -65,6 +66,36 @@ def post_move(dbname):
             "(%s, %s, 0, 100, 'valid', now(), 0), "
             "(%s, %s, 100, 0, 'valid', now(), 0)",
             (move, accounts['revenue'], move, accounts['receivable']))
+
+
+def refresh(dbname):
+    """Store the amounts of the revenue cells as the cron does (restarting
+    the transaction with the table lock it asks for)"""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction, TransactionError
+    Pool.test = False
+    pool = Pool(dbname)
+    pool.init()
+    Amount = pool.get('sale.dashboard.amount')
+    extras = {}
+    start = time.perf_counter()
+    while True:
+        try:
+            with Transaction().start(dbname, 0, **extras):
+                Amount.refresh()
+            break
+        except TransactionError as e:
+            e.fix(extras)
+    print(json.dumps({'refresh': time.perf_counter() - start}))
+
+
+def ensure_module(template):
+    "Update our modules in template if it predates the stored amounts"
+    with datagen.connect(template) as conn:
+        stored, = conn.execute(
+            "SELECT to_regclass('sale_dashboard_amount_stamp')").fetchone()
+    if stored is None:
+        datagen.update_modules([template])
 
 
 def measure(dbname, repeat, explain=False):
@@ -124,15 +155,25 @@ def main():
     parser.add_argument('--explain', action='store_true',
         help="print EXPLAIN ANALYZE of each cell's query")
     parser.add_argument('--measure', help=argparse.SUPPRESS)
+    parser.add_argument('--refresh', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         measure(args.measure, args.repeat, args.explain)
         return
+    if args.refresh:
+        refresh(args.refresh)
+        return
     template = datagen.ensure_dashboard(args.lines)
+    ensure_module(template)
     dbname = datagen.run_name(template)
     datagen.copy_db(template, dbname)
     results = {}
     try:
+        out = datagen.run_python(
+            [os.path.abspath(__file__), '--refresh', dbname], check=False)
+        if out.returncode:
+            sys.exit(out.stdout + out.stderr[-5000:])
+        refreshed = json.loads(out.stdout.strip().splitlines()[-1])
         for interp in args.interpreters.split(','):
             out = datagen.run_python(
                 [os.path.abspath(__file__), '--measure', dbname,
@@ -149,6 +190,8 @@ def main():
     lines = next(iter(results.values()))['posted_lines']
     print(f"Dashboard cells on {lines:,} posted move lines (PostgreSQL), "
         f"median / worst of {args.repeat} reads, target <= {TARGET} s")
+    print(f"amounts stored once before (refresh of all the periods, "
+        f"python): {refreshed['refresh']:.2f} s")
     print("cold = first read of a fresh server process; after move = "
         "first read after one more move is posted in the current period")
     print(f"{'cell':40} {'python':>6} {'rows':>4} {'median s':>9} "
@@ -156,15 +199,13 @@ def main():
     for name in CELLS:
         for interp, r in results.items():
             cell = r[name]
-            worst = max(cell['max'], cell['after_move'])
+            worst = max(cell['max'], cell['after_move'], cell['cold'])
             ok = 'met' if worst <= TARGET else 'NOT met'
             print(f"{name:40} {'-O' if interp == 'O' else 'plain':>6} "
                 f"{cell['rows']:4d} {cell['median']:9.3f} "
                 f"{cell['max']:8.3f} {cell['cold']:7.3f} "
                 f"{cell['after_move']:10.3f} {ok:>7}")
-    print("target: median, worst and after-move read <= 0.3 s (the cold "
-        "read of a new process scans the whole year once and is reported "
-        "only)")
+    print("target: median, worst, cold and after-move read <= 0.3 s")
 
 
 if __name__ == '__main__':

@@ -6,7 +6,7 @@ Every cell is a read-only model computed by one SQL query
 Python loop over records.  See doc/index.rst for the definitions.
 """
 from sql import Cast, Literal, Null, Union, Values, Window
-from sql.aggregate import Count, Max, Sum
+from sql.aggregate import Count, Sum
 from sql.conditionals import Case, Coalesce, NullIf
 from sql.functions import Abs, Position, Round, Substring
 from sql.operators import Concat
@@ -478,63 +478,6 @@ class _RevenueExpenseMixin:
         return fiscalyear if fiscalyear is not None else -1
 
     @classmethod
-    def _amounts_query(cls, category, period_ids):
-        """Revenue and expense of the posted moves of the periods per
-        company, period and (if category) account category of the invoice
-        line's product: the move lines are aggregated right after the joins
-        that filter them"""
-        pool = Pool()
-        Move = pool.get('account.move')
-        MoveLine = pool.get('account.move.line')
-        Account = pool.get('account.account')
-        AccountType = pool.get('account.account.type')
-        InvoiceLine = pool.get('account.invoice.line')
-        Product = pool.get('product.product')
-        Template = pool.get('product.template')
-
-        line = MoveLine.__table__()
-        move = Move.__table__()
-        account = Account.__table__()
-        type_ = AccountType.__table__()
-        invoice_line = InvoiceLine.__table__()
-        product = Product.__table__()
-        template = Template.__table__()
-
-        accounts = account.join(type_, condition=account.type == type_.id
-            ).select(account.id.as_('id'),
-                type_.revenue.as_('revenue'), type_.expense.as_('expense'),
-                where=(type_.revenue == Literal(True))
-                | (type_.expense == Literal(True)))
-        debit, credit = num(line.debit), num(line.credit)
-        query = line.join(move, condition=line.move == move.id
-            ).join(accounts, condition=line.account == accounts.id)
-        if category:
-            query = query.join(invoice_line, 'LEFT',
-                condition=invoice_line.id == origin_id(
-                    line.origin, 'account.invoice.line')
-                ).join(product, 'LEFT',
-                    condition=invoice_line.product == product.id
-                ).join(template, 'LEFT',
-                    condition=product.template == template.id)
-            group_by = [move.company, move.period, template.account_category]
-            category_column = template.account_category
-        else:
-            group_by = [move.company, move.period]
-            category_column = Cast(Null, 'INTEGER')
-        return query.select(
-            move.company.as_('company'),
-            move.period.as_('period'),
-            category_column.as_('category'),
-            Sum(Case((accounts.revenue == Literal(True), credit - debit),
-                    else_=0)).as_('revenue'),
-            Sum(Case((accounts.expense == Literal(True), debit - credit),
-                    else_=0)).as_('expense'),
-            where=(move.company == _company_id())
-            & (move.state == 'posted')
-            & move.period.in_(period_ids),
-            group_by=group_by)
-
-    @classmethod
     def _period_amounts(cls, category):
         """Rows (company, period, category, revenue, expense) of the fiscal
         year.
@@ -542,46 +485,32 @@ class _RevenueExpenseMixin:
         Posted moves never change (correcting one posts another), so the
         amounts of a period are kept (per process) as long as the number and
         the last id of its posted moves, and the products' categories, are
-        the same: a read scans only the periods that received moves since
-        the last one, not the million lines of the year."""
+        the same; the others come from the amounts stored by the cron (see
+        sale.dashboard.amount): a read scans the lines of the moves posted
+        since the last refresh, not the million lines of the year."""
         pool = Pool()
-        Move = pool.get('account.move')
+        Amount = pool.get('sale.dashboard.amount')
         Period = pool.get('account.period')
-        Template = pool.get('product.template')
-        cursor = Transaction().connection.cursor()
-        move = Move.__table__()
         period = Period.__table__()
-        template = Template.__table__()
         company_id = _company_id()
 
         periods = period.select(period.id,
             where=(period.fiscalyear == cls._fiscalyear_id())
             & (period.type == 'standard'))
-        cursor.execute(*move.select(
-                move.period, Count(move.id), Max(move.id),
-                where=(move.company == company_id)
-                & (move.state == 'posted')
-                & move.period.in_(periods),
-                group_by=[move.period]))
-        stamps = {p: (c, m) for p, c, m in cursor}
-        products = None
-        if category:
-            cursor.execute(*template.select(
-                    Max(Coalesce(template.write_date, template.create_date))))
-            products, = cursor.fetchone()
-        rows, fresh = [], {}
+        stamps = Amount.move_stamps(company_id, periods)
+        products = Amount.products_stamp() if category else None
+        rows, missing = [], {}
         for period_id, stamp in stamps.items():
             cached = _amounts_cache.get(
                 (company_id, period_id, category, stamp, products))
             if cached is None:
-                fresh[period_id] = []
+                missing[period_id] = stamp
             else:
                 rows.extend(cached)
-        if fresh:
-            cursor.execute(*cls._amounts_query(category, list(fresh)))
-            for row in cursor:
-                fresh[row[1]].append(tuple(row))
-            for period_id, period_rows in fresh.items():
+        if missing:
+            amounts = Amount.get_amounts(
+                company_id, category, missing, products)
+            for period_id, period_rows in amounts.items():
                 _amounts_cache.set(
                     (company_id, period_id, category, stamps[period_id],
                         products), period_rows)
