@@ -12,7 +12,6 @@ both rows is compared (ids and timestamps aside).
 
     .venv/bin/python bench/datagen.py check
 """
-import datetime as dt
 import json
 import os
 import sys
@@ -32,7 +31,7 @@ def run(dbname):
     from trytond.transaction import Transaction
     cfg = pconfig.set_trytond(dbname)
     pool = cfg.pool
-    with Transaction().start(dbname, 0) as transaction:
+    with Transaction().start(dbname, 0):
         company = pool.get('company.company').search([])[0].id
     with Transaction().start(dbname, 0, context={'company': company}) as t:
         (vendor, agent, products), = datagen.create_vendors(

@@ -35,7 +35,6 @@ Set ``TRYTOND_DATABASE_URI`` (default postgresql://postgres@127.0.0.1:5432/).
 """
 import argparse
 import datetime as dt
-import io
 import os
 import subprocess
 import sys
@@ -354,7 +353,6 @@ def fill_volume(dbname, sales, vendors):
         Party = pool.get('party.party')
         Journal = pool.get('account.journal')
         Uom = pool.get('product.uom')
-        Tax = pool.get('account.tax')
         company = Company(company_id)
         currency = company.currency
         customer, = Party.search([('name', '=', "Customer")])

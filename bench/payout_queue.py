@@ -65,7 +65,7 @@ def prepare(dbname):
     from trytond.transaction import Transaction
     pool = Pool(dbname)
     pool.init()
-    with Transaction().start(dbname, 0) as transaction:
+    with Transaction().start(dbname, 0):
         company = pool.get('company.company').search([])[0].id
     with Transaction().start(dbname, 0, context={'company': company}) as tr:
         Sale = pool.get('marketplace.sale')

@@ -504,7 +504,7 @@ def test_payout_foreign_currency_without_rate(data, unchanged):
         create_vendor, create_vendor_product)
     Currency = Model_('currency.currency')
     eur = Currency(name="Euro", code='EUR', symbol="€")
-    rate = eur.rates.new(date=LAST_MONTH, rate=Decimal('0.9'))
+    eur.rates.new(date=LAST_MONTH, rate=Decimal('0.9'))
     eur.save()
     frank = create_vendor("Frank", Decimal('0.1'))
     cup = create_vendor_product("Cup", Decimal('10'), frank, data['category'])

@@ -101,7 +101,7 @@ def test_payout_fault_leaves_nothing(data, unchanged, monkeypatch, step):
 
     def crash_after(original):
         def method(cls, *args, **kwargs):
-            result = original(*args, **kwargs)
+            original(*args, **kwargs)
             calls.append(args)
             raise Crash(step)
         return classmethod(method)
