@@ -72,8 +72,8 @@ ensure_browser() {
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         say "Installing Debian's chromium for the browser end-to-end tests"
         if ! (export DEBIAN_FRONTEND=noninteractive
-                timeout 600 apt-get update -q \
-                && timeout 900 apt-get install -y -q chromium) \
+                timeout 600 apt-get update -q -o DPkg::Lock::Timeout=300 \
+                && timeout 900 apt-get install -y -q -o DPkg::Lock::Timeout=300 chromium) \
                 >"${TMPDIR:-/tmp}/marketplace-apt.log" 2>&1; then
             say "WARNING: chromium could not be installed (see ${TMPDIR:-/tmp}/marketplace-apt.log): the browser end-to-end tests will be SKIPPED"
         fi
@@ -90,8 +90,9 @@ ensure_libreoffice() {
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         say "Installing LibreOffice (writer, headless) for PDF documents"
         if ! (export DEBIAN_FRONTEND=noninteractive
-                timeout 600 apt-get update -q \
-                && timeout 900 apt-get install -y -q --no-install-recommends \
+                timeout 600 apt-get update -q -o DPkg::Lock::Timeout=300 \
+                && timeout 900 apt-get install -y -q -o DPkg::Lock::Timeout=300 \
+                    --no-install-recommends \
                     libreoffice-writer-nogui) \
                 >"${TMPDIR:-/tmp}/marketplace-apt-libreoffice.log" 2>&1; then
             say "WARNING: LibreOffice could not be installed: documents will be ODT, not PDF"
