@@ -162,7 +162,7 @@ class MarketplaceSale(metaclass=PoolMeta):
             # Every write and transition queues an ir.model.log holding its
             # record until commit (two per sale): save them now, in this
             # same transaction, so memory does not grow with the sales
-            transaction._store_log_records()
+            _store_log_records(transaction)
         invoices = []
         for sub_ids in _chunks(invoice_ids, BROWSE):
             invoices.extend(Invoice.browse(sub_ids))
@@ -384,6 +384,20 @@ def _decimal(value):
     if isinstance(value, Decimal):
         return value
     return Decimal(str(value))
+
+
+def _store_log_records(transaction):
+    """Save the ir.model.log records queued in the transaction by BROWSE:
+    Tryton saves them in one list, whose validation costs N² in
+    ModelStorage.__init__ (2,000 logs per chunk of invoices: 15 s of a
+    10,000 sales payout without -O)"""
+    Log = Pool().get('ir.model.log')
+    records = transaction.log_records
+    if records:
+        with without_check_access():
+            for i in range(0, len(records), BROWSE):
+                Log.save(records[i:i + BROWSE])
+    transaction._clear_log_records()
 
 
 def _chunks(ids, size=CHUNK):

@@ -50,6 +50,29 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(mock.call_count, 1)
 
     @with_transaction()
+    def test_store_log_records_by_chunks(self):
+        "The audit log the payout queues is saved whole, by chunks"
+        from trytond.modules.marketplace_sales_payout import payout
+        from trytond.transaction import Transaction
+        pool = Pool()
+        Log = pool.get('ir.model.log')
+        User = pool.get('res.user')
+        transaction = Transaction()
+        admin, = User.search([('login', '=', 'admin')])
+        transaction.log_records.extend(
+            Log(resource=admin, event='transition', target=f'state:{i}')
+            for i in range(2 * payout.BROWSE + 50))
+
+        payout._store_log_records(transaction)
+
+        self.assertEqual(transaction.log_records, [])
+        logs = Log.search([('target', 'like', 'state:%')])
+        self.assertEqual(len(logs), 450)
+        self.assertEqual(
+            {l.target for l in logs}, {f'state:{i}' for i in range(450)})
+        self.assertEqual({l.resource for l in logs}, {admin})
+
+    @with_transaction()
     def test_cron_method_registered(self):
         "The scheduled action is known to ir.cron and off by default"
         pool = Pool()
