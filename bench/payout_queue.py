@@ -9,14 +9,13 @@ is made from a volume database by running the payout (posted self-billing
 invoices) and emptying ``ir_queue``.  Then, for each case, on a fresh copy:
 the e-mails of --invoices invoices are queued exactly as the payout does
 (``Invoice.marketplace_queue_payout_emails``, queue ``marketplace_payout``)
-with Tryton's ``queue_batch`` context unset (the module's default: one task
-for the whole payout) or set to --batch invoices per task; a
+(the module queues one task per invoice, ``queue_batch=1``); a
 ``trytond-worker -n <workers> --name marketplace_payout`` runs them (the
 Autofacturation report rendered to PDF by LibreOffice, sent to a local
 aiosmtpd sink).  Throughput = e-mails / (last task finished − first task
 dequeued), from the ir_queue timestamps, so worker start-up is not counted.
 
-    .venv/bin/python bench/payout_queue.py [--invoices 40] [--batch 4]
+    .venv/bin/python bench/payout_queue.py [--invoices 40]
 """
 import argparse
 import os
@@ -75,7 +74,7 @@ def prepare(dbname):
         tr.commit()
 
 
-def enqueue(dbname, invoices, batch):
+def enqueue(dbname, invoices):
     "Queue the e-mails of the first invoices as the payout does"
     from trytond.config import config
     config.set('queue', 'worker', 'True')
@@ -86,8 +85,6 @@ def enqueue(dbname, invoices, batch):
     with Transaction().start(dbname, 0) as transaction:
         company = pool.get('company.company').search([])[0].id
     context = {'company': company}
-    if batch:
-        context['queue_batch'] = batch
     with Transaction().start(dbname, 0, context=context) as transaction:
         Invoice = pool.get('account.invoice')
         records = Invoice.search([
@@ -98,7 +95,7 @@ def enqueue(dbname, invoices, batch):
         transaction.commit()
 
 
-def run_case(template, workers, invoices, batch, optimize, smtp_port,
+def run_case(template, workers, invoices, optimize, smtp_port,
         isolated=True):
     dbname = datagen.run_name(template)
     datagen.copy_db(template, dbname)
@@ -121,7 +118,7 @@ def run_case(template, workers, invoices, batch, optimize, smtp_port,
     worker = None
     try:
         out = datagen.run_python([os.path.abspath(__file__), '--enqueue',
-                dbname, '--invoices', str(invoices), '--batch', str(batch)],
+                dbname, '--invoices', str(invoices)],
             check=False)
         if out.returncode:
             sys.exit(out.stdout + out.stderr[-5000:])
@@ -183,8 +180,6 @@ def main():
     parser.add_argument('--sales', type=int, default=10000)
     parser.add_argument('--vendors', type=int, default=100)
     parser.add_argument('--invoices', type=int, default=40)
-    parser.add_argument('--batch', type=int, default=4,
-        help="invoices per task in the batched case")
     parser.add_argument('--workers', default='1,2')
     parser.add_argument('--shared-profile', action='store_true',
         help="let the conversions share LibreOffice's default profile "
@@ -197,7 +192,7 @@ def main():
         prepare(args.prepare)
         return
     if args.enqueue:
-        enqueue(args.enqueue, args.invoices, args.batch)
+        enqueue(args.enqueue, args.invoices)
         return
 
     template = ensure_template(args.sales, args.vendors)
@@ -210,27 +205,26 @@ def main():
     results = []
     try:
         for interp in args.interpreters.split(','):
-            for batch in (0, args.batch):
-                for workers in map(int, args.workers.split(',')):
-                    r = run_case(template, workers, args.invoices, batch,
-                        interp == 'O', smtp_port, not args.shared_profile)
-                    r.update(interp=interp, batch=batch, workers=workers)
-                    results.append(r)
-                    print(f"  {r}", file=sys.stderr, flush=True)
+            for workers in map(int, args.workers.split(',')):
+                r = run_case(template, workers, args.invoices,
+                    interp == 'O', smtp_port, not args.shared_profile)
+                r.update(interp=interp, workers=workers)
+                results.append(r)
+                print(f"  {r}", file=sys.stderr, flush=True)
     finally:
         os.killpg(smtp.pid, signal.SIGTERM)
     print(f"Payout e-mails through ir.queue ({args.invoices} self-billing "
         "invoices, PDF by LibreOffice, local SMTP sink, PostgreSQL)")
-    print(f"{'python':>7} {'invoices/task':>13} {'tasks':>6} {'workers':>7} "
+    print(f"{'python':>7} {'tasks':>6} {'workers':>7} "
         f"{'e-mails':>7} {'failed':>6} {'seconds':>8} {'e-mails/s':>9} "
         f"{'speed-up':>8}")
     base = {}
     for r in results:
         rate = r['emails'] / r['seconds'] if r['seconds'] else 0
-        key = (r['interp'], r['batch'])
+        key = r['interp']
         base.setdefault(key, rate)
         print(f"{'-O' if r['interp'] == 'O' else 'plain':>7} "
-            f"{r['batch'] or 'all':>13} {r['tasks']:6d} {r['workers']:7d} "
+            f"{r['tasks']:6d} {r['workers']:7d} "
             f"{r['emails']:7d} {r['failed']:6d} {r['seconds']:8.1f} "
             f"{rate:9.2f} "
             f"{rate / base[key] if base[key] else 0:8.2f}")
