@@ -59,9 +59,10 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
         User = pool.get('res.user')
         transaction = Transaction()
         admin, = User.search([('login', '=', 'admin')])
+        count = 2 * payout.BROWSE + 50  # two full chunks and a short one
         transaction.log_records.extend(
             Log(resource=admin, event='transition', target=f'state:{i}')
-            for i in range(2 * payout.BROWSE + 50))
+            for i in range(count))
 
         payout._store_log_records(transaction)
 
@@ -69,7 +70,7 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
         logs = Log.search([('target', 'like', 'state:%')])
         self.assertEqual(len(logs), 450)
         self.assertEqual(
-            {l.target for l in logs}, {f'state:{i}' for i in range(450)})
+            {l.target for l in logs}, {f'state:{i}' for i in range(count)})
         self.assertEqual({l.resource for l in logs}, {admin})
 
     @with_transaction()
