@@ -2,7 +2,8 @@
 """Faults during a payout and a paid hook run twice (issue #8, part 2).
 
 In-process (both databases): a payout run is made to fail at each of its
-steps (building the commission line of the second vendor, linking the sales,
+steps (building the commission line of the second vendor, linking the sales
+with SQL or, when triggers need it, with the ORM,
 posting the invoices, after everything) and must leave nothing behind: no
 invoice, no invoice line, no move, no number taken, no sale moved.
 
@@ -80,8 +81,8 @@ def ledger():
 
 
 @pytest.mark.parametrize('step', [
-        'commission_line_second_vendor', 'link_sales', 'wait_payment',
-        'post', 'after_bill'])
+        'commission_line_second_vendor', 'link_sales', 'link_sales_orm',
+        'wait_payment', 'post', 'after_bill'])
 def test_payout_fault_leaves_nothing(data, unchanged, monkeypatch, step):
     "A payout failing at any step rolls back the whole run"
     Sale = pool_model('marketplace.sale')
@@ -110,6 +111,13 @@ def test_payout_fault_leaves_nothing(data, unchanged, monkeypatch, step):
         monkeypatch.setattr(Sale, '_get_payout_commission_line',
             crash_on_second(Sale._get_payout_commission_line))
     elif step == 'link_sales':
+        # the sales are linked and logged with SQL, then it fails
+        monkeypatch.setattr(Sale, '_payout_link_sql',
+            crash_after(Sale._payout_link_sql))
+    elif step == 'link_sales_orm':
+        # with a trigger on the sales the ORM links them: fail in its write
+        monkeypatch.setattr(
+            Sale, '_payout_link_by_sql', classmethod(lambda cls: False))
         original_write = Sale.write
 
         def write(cls, *args):
@@ -119,6 +127,8 @@ def test_payout_fault_leaves_nothing(data, unchanged, monkeypatch, step):
             return original_write(*args)
         monkeypatch.setattr(Sale, 'write', classmethod(write))
     elif step == 'wait_payment':
+        monkeypatch.setattr(
+            Sale, '_payout_link_by_sql', classmethod(lambda cls: False))
         monkeypatch.setattr(
             Sale, 'wait_payment', crash_after(Sale.wait_payment))
     elif step == 'post':

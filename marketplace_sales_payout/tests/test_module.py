@@ -73,6 +73,21 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
             {l.target for l in logs}, {f'state:{i}' for i in range(count)})
         self.assertEqual({l.resource for l in logs}, {admin})
 
+    def test_invoice_chunks(self):
+        "Vendors are billed by chunks bounded in invoices and in lines"
+        from trytond.modules.marketplace_sales_payout import payout
+        # (key, products): a vendor of n products makes n + 1 lines
+        to_bill = [(i, [None] * n) for i, n in enumerate(
+                    [3] * 12 + [1200, 2] + [400] * 3)]
+        with patch.object(payout, 'INVOICE_CHUNK', 10), \
+                patch.object(payout, 'LINE_CHUNK', 1000):
+            chunks = list(payout._invoice_chunks(to_bill))
+        self.assertEqual(
+            [[k for k, _ in c] for c in chunks],
+            [list(range(10)), [10, 11], [12], [13, 14, 15], [16]])
+        self.assertEqual(
+            [k for c in chunks for k, _ in c], list(range(17)))
+
     @with_transaction()
     def test_cron_method_registered(self):
         "The scheduled action is known to ir.cron and off by default"
