@@ -259,34 +259,30 @@ class MarketplaceSale(metaclass=PoolMeta):
         """Link the sales to their vendor invoice line and move them to
         awaiting payment; links is a list of (invoice id, invoice line id,
         sale ids)"""
-        by_sql = cls._payout_link_by_sql()
         # at most CHUNK sales per SQL query, BROWSE per ORM call
-        size = CHUNK if by_sql else BROWSE
+        if cls._payout_link_by_sql():
+            link, size = cls._payout_link_sql, CHUNK
+        else:
+            link, size = cls._payout_write, BROWSE
         chunk, count = [], 0
         for invoice_id, line_id, sale_ids in links:
             for sub_ids in _chunks(list(sale_ids), size):
                 if count + len(sub_ids) > size and chunk:
-                    cls._payout_link_chunk(chunk, by_sql)
+                    link(chunk)
                     chunk, count = [], 0
                 chunk.append((invoice_id, line_id, sub_ids))
                 count += len(sub_ids)
         if chunk:
-            cls._payout_link_chunk(chunk, by_sql)
-
-    @classmethod
-    def _payout_link_chunk(cls, links, by_sql):
-        if by_sql:
-            cls._payout_link_sql(links)
-        else:
-            cls._payout_write(links)
+            link(chunk)
 
     @classmethod
     def _payout_link_by_sql(cls):
         """Whether the sales can be linked with SQL: what the ORM would add
         is then nothing but its cost (it reads every sale twice, to check
         the workflow and the required fields the payout does not change:
-        6 s of the 66 s of a profiled 10,000-sale payout).  Not when the database has triggers
-        on writing sales or keeps their history: those need the ORM"""
+        6 s of the 66 s of a profiled 10,000-sale payout).  Not when the
+        database has triggers on writing sales or keeps their history:
+        those need the ORM"""
         Trigger = Pool().get('ir.trigger')
         with without_check_access():
             return not cls._history and not Trigger.get_triggers(
