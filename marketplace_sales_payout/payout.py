@@ -155,13 +155,19 @@ class MarketplaceSale(metaclass=PoolMeta):
         # are held already: posting a chunk never restarts the transaction.
         # Only the ids of the billed invoices are kept: a posted invoice
         # instance holds its lines, taxes and move until it is released.
+        # The vendors of each chunk are browsed again together: the list
+        # above holds up to BROWSE vendors and, as every write of a chunk
+        # empties the record caches, reading one vendor's Function fields
+        # (payable account) would compute them for the whole list again.
+        del parties
         transaction = Transaction()
         invoice_ids = []
         for chunk in _invoice_chunks(to_bill):
+            chunk_vendors = Party.browse([key[1] for key, _ in chunk])
             invoices = [
                 cls._get_payout_invoice(
-                    key[0], parties[key[1]], Currency(key[2]), config)
-                for key, _ in chunk]
+                    key[0], vendor, Currency(key[2]), config)
+                for (key, _), vendor in zip(chunk, chunk_vendors)]
             cls._payout_invoices(invoices, [p for _, p in chunk], config)
             invoice_ids.extend(inv.id for inv in invoices)
             # Every write and transition of the invoices and moves queues an
