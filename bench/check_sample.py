@@ -96,9 +96,70 @@ def run(dbname):
                         and Decimal(str(ours)) == theirs):
                     differences.append((row['invoice_line'], name, ours,
                             theirs))
+        accounting = compare_accounting(pool, cursor, invoice.id)
     print(json.dumps({'rows': len(hook), 'compared': compared,
                 'columns': len(names) - len(SKIP) - 1,
-                'differences': [list(map(str, d)) for d in differences]}))
+                'differences': [list(map(str, d)) for d in differences],
+                'accounting': accounting}))
+
+
+def compare_accounting(pool, cursor, invoice_id):
+    """Compare the moves of the invoice posted and paid for real with the
+    rows datagen.invoice_move_rows makes for it (ids aside): return the
+    number of rows compared and the differences"""
+    from itertools import count
+    Invoice = pool.get('account.invoice')
+    invoice = Invoice(invoice_id)
+    move = invoice.move
+    receivable, = invoice.lines_to_pay
+    payment = next(l.move for l in receivable.reconciliation.lines
+        if l.move != move)
+    tax, = {t for l in invoice.lines for t in l.taxes}
+    ids = {'company': invoice.company.id, 'journal': invoice.journal.id,
+        'revenue': invoice.lines[0].account.id, 'tax': tax.id,
+        'receivable': invoice.account.id, 'customer': invoice.party.id}
+    accounts = datagen.ledger_accounts(cursor, ids)
+    new_ids = {n: count(1) for n in
+        ['move', 'line', 'tax_line', 'reconciliation', 'invoice_tax']}
+    rows = datagen.invoice_move_rows(ids, accounts, invoice.id, [
+            {'id': l.id, 'amount': l.amount, 'date': invoice.invoice_date}
+            for l in invoice.lines],
+        invoice.untaxed_amount, invoice.tax_amount, new_ids)
+
+    def model(origin):
+        return str(origin).split(',')[0] if origin else None
+    generated_moves = {r[0]: r for r in rows['moves']}
+    tax_lines = {}
+    for r in rows['tax_lines']:
+        tax_lines.setdefault(r[1], []).append((r[2], r[3], r[4]))
+    generated = sorted(
+        (generated_moves[r[1]][2], generated_moves[r[1]][3],
+            generated_moves[r[1]][8] is not None, r[2], r[3], r[4],
+            r[5], r[6] is not None, r[7] is not None, model(r[8]),
+            sorted(tax_lines.get(r[0], [])))
+        for r in rows['lines'])
+    real = sorted(
+        (l.move.journal.id, l.move.period.id, l.move == move, l.account.id,
+            l.debit, l.credit, l.party.id if l.party else None,
+            l.maturity_date is not None, l.reconciliation is not None,
+            model(l.origin),
+            sorted((t.tax.id, t.type, t.amount) for t in l.tax_lines))
+        for m in [move, payment] for l in m.lines)
+    differences = [[str(g), str(r)] for g, r in zip(generated, real)
+        if g != r]
+    generated_taxes = [r[2:] for r in rows['invoice_taxes']]
+    real_taxes = [(t.tax.id, t.account.id, t.base, t.amount, t.description,
+            bool(t.manual)) for t in invoice.taxes]
+    if generated_taxes != real_taxes:
+        differences.append([str(generated_taxes), str(real_taxes)])
+    if len(generated) != len(real):
+        differences.append([f'{len(generated)} lines', f'{len(real)} lines'])
+    states = {(m.state, m.date == invoice.invoice_date) for m in [
+            move, payment]}
+    if states != {('posted', True)}:
+        differences.append(['posted moves of the invoice date', str(states)])
+    return {'lines': len(real), 'taxes': len(real_taxes),
+        'differences': differences}
 
 
 def main():
@@ -123,7 +184,16 @@ def main():
             f"{len(result['differences'])} differences"))
     for d in result['differences']:
         print("  line %s %s: generator %s, hook %s" % tuple(d))
-    if result['differences']:
+    accounting = result['accounting']
+    print(f"its invoice posted and paid for real: {accounting['lines']} "
+        "move lines (journal, period, account, debit, credit, party, "
+        "maturity, reconciliation, origin, tax lines) and "
+        f"{accounting['taxes']} invoice tax compared with the "
+        "generator's: " + ("identical" if not accounting['differences']
+            else f"{len(accounting['differences'])} differences"))
+    for generated, real in accounting['differences']:
+        print(f"  generator {generated}\n  real      {real}")
+    if result['differences'] or accounting['differences']:
         sys.exit(1)
 
 

@@ -405,7 +405,7 @@ def generate_ledger(dbname, currency, vendor_rows, sales, ids,
             "FROM generate_series(1, %s)", (sales,))
         commission_ids = [r[0] for r in cur.fetchall()]
 
-        lines, invoices, totals = [], [], {}
+        lines, invoices, totals, taxes = [], [], {}, {}
         for k in range(sales):
             vendor, agent, products = vendor_rows[k % vendors]
             j = (k // vendors) % PRODUCTS_PER_VENDOR
@@ -430,7 +430,7 @@ def generate_ledger(dbname, currency, vendor_rows, sales, ids,
             totals[invoice] = totals.get(invoice, Decimal(0)) + amount
         for i, invoice in enumerate(invoice_ids):
             untaxed = totals[invoice]
-            tax = currency.round(untaxed * Decimal('0.2'))
+            tax = taxes[invoice] = currency.round(untaxed * Decimal('0.2'))
             invoices.append((invoice, ids['company'], 'out', 'paid',
                     f'BENCH-{invoice}', lines[i * LINES_PER_INVOICE]['date'],
                     lines[i * LINES_PER_INVOICE]['date'],
@@ -475,8 +475,131 @@ def generate_ledger(dbname, currency, vendor_rows, sales, ids,
                     l['amount'], r[1 + columns.index('commission_amount')],
                     now, 0)
                 for cid, l, r in zip(commission_ids, lines, rows)))
+        generate_invoice_moves(
+            cur, ids, lines, invoice_ids, totals, taxes, now)
         conn.commit()
         cur.execute('ANALYZE')
+
+
+def generate_invoice_moves(cur, ids, lines, invoice_ids, totals, taxes,
+        now):
+    """Bulk-insert the accounting of the paid customer invoices, as posting
+    and paying them makes it (see invoice_move_rows).  The payout's SQL then
+    runs against move line, tax line and reconciliation tables of the size a
+    real ledger has, not empty ones (PostgreSQL plans its foreign-key
+    checks on a table's size)."""
+    accounts = ledger_accounts(cur, ids)
+    n = len(invoice_ids)
+
+    def next_ids(table, count):
+        cur.execute(f"SELECT nextval('{table}_id_seq') "
+            "FROM generate_series(1, %s)", (count,))
+        return iter([r[0] for r in cur.fetchall()])
+    new_ids = {
+        'move': next_ids('account_move', 2 * n),
+        'line': next_ids('account_move_line', len(lines) + 4 * n),
+        'tax_line': next_ids('account_tax_line', len(lines) + n),
+        'reconciliation': next_ids('account_move_reconciliation', n),
+        'invoice_tax': next_ids('account_invoice_tax', n),
+        }
+    by_invoice = {}
+    for line in lines:
+        by_invoice.setdefault(line['invoice'], []).append(line)
+    rows = {'moves': [], 'lines': [], 'tax_lines': [],
+        'reconciliations': [], 'invoice_taxes': [], 'invoices': []}
+    for invoice in invoice_ids:
+        for name, values in invoice_move_rows(ids, accounts, invoice,
+                by_invoice[invoice], totals[invoice], taxes[invoice],
+                new_ids).items():
+            rows[name].extend(values)
+    _copy(cur, 'account_move', ['id', 'company', 'journal', 'period',
+            'date', 'state', 'number', 'post_date', 'origin', 'create_date',
+            'create_uid'], (r + (now, 0) for r in rows['moves']))
+    _copy(cur, 'account_invoice_tax', ['id', 'invoice', 'tax', 'account',
+            'base', 'amount', 'description', 'manual', 'create_date',
+            'create_uid'], (r + (now, 0) for r in rows['invoice_taxes']))
+    _copy(cur, 'account_move_reconciliation', ['id', 'company', 'number',
+            'date', 'create_date', 'create_uid'],
+        (r + (now, 0) for r in rows['reconciliations']))
+    _copy(cur, 'account_move_line', ['id', 'move', 'account', 'debit',
+            'credit', 'party', 'maturity_date', 'reconciliation', 'origin',
+            'state', 'create_date', 'create_uid'],
+        (r + ('valid', now, 0) for r in rows['lines']))
+    _copy(cur, 'account_tax_line', ['id', 'move_line', 'tax', 'type',
+            'amount', 'create_date', 'create_uid'],
+        (r + (now, 0) for r in rows['tax_lines']))
+    cur.execute("UPDATE account_invoice i SET move = m.move "
+        "FROM (SELECT * FROM unnest(%s::int[], %s::int[]) "
+        "AS t(invoice, move)) m WHERE i.id = m.invoice",
+        tuple(map(list, zip(*rows['invoices']))))
+
+
+def ledger_accounts(cur, ids):
+    "The accounts, journal and periods invoice_move_rows needs"
+    cur.execute("SELECT journal, debit_account FROM "
+        "account_invoice_payment_method ORDER BY id LIMIT 1")
+    cash_journal, cash = cur.fetchone()
+    cur.execute("SELECT invoice_account, description FROM account_tax "
+        "WHERE id = %s", (ids['tax'],))
+    tax_account, tax_description = cur.fetchone()
+    cur.execute("SELECT p.id, p.start_date, p.end_date "
+        "FROM account_period p "
+        "JOIN account_fiscalyear f ON f.id = p.fiscalyear "
+        "WHERE p.type = 'standard' AND f.company = %s "
+        "ORDER BY p.start_date", (ids['company'],))
+    return {'cash_journal': cash_journal, 'cash': cash, 'tax': tax_account,
+        'tax_description': tax_description, 'periods': cur.fetchall()}
+
+
+def invoice_move_rows(ids, accounts, invoice, lines, untaxed, tax, new_ids):
+    """Rows of a paid customer invoice's accounting: its posted move (a
+    revenue credit per line with its tax base line, the tax credit of its
+    invoice tax with its tax line, the receivable debit) and the cash
+    payment move whose
+    receivable credit is reconciled with it.  new_ids: iterators of ids per
+    table.  Rows lack their state and create columns."""
+    periods = accounts['periods']
+    # the invoice's date, moved into the fiscal years if needed
+    date = min(max(lines[0]['date'], periods[0][1]), periods[-1][2])
+    period = next(p for p, start, end in periods if start <= date <= end)
+    total = untaxed + tax
+    move, payment = next(new_ids['move']), next(new_ids['move'])
+    reconciliation = next(new_ids['reconciliation'])
+    invoice_tax = next(new_ids['invoice_tax'])
+    rows = {
+        'moves': [
+            (move, ids['company'], ids['journal'], period, date, 'posted',
+                f'BM{move}', date, f'account.invoice,{invoice}'),
+            (payment, ids['company'], accounts['cash_journal'], period,
+                date, 'posted', f'BM{payment}', date, None)],
+        'reconciliations': [
+            (reconciliation, ids['company'], f'BR{reconciliation}', date)],
+        'invoice_taxes': [
+            (invoice_tax, invoice, ids['tax'], accounts['tax'], untaxed, tax,
+                accounts['tax_description'], False)],
+        'lines': [], 'tax_lines': [], 'invoices': [(invoice, move)],
+        }
+    for line in lines:
+        line_id = next(new_ids['line'])
+        rows['lines'].append((line_id, move, ids['revenue'], Decimal(0),
+                line['amount'], None, None, None,
+                f"account.invoice.line,{line['id']}"))
+        rows['tax_lines'].append((next(new_ids['tax_line']), line_id,
+                ids['tax'], 'base', line['amount']))
+    line_id = next(new_ids['line'])
+    rows['lines'].append((line_id, move, accounts['tax'], Decimal(0), tax,
+            None, None, None, f'account.invoice.tax,{invoice_tax}'))
+    rows['tax_lines'].append((next(new_ids['tax_line']), line_id, ids['tax'],
+            'tax', tax))
+    rows['lines'] += [
+        (next(new_ids['line']), move, ids['receivable'], total, Decimal(0),
+            ids['customer'], date, reconciliation, None),
+        (next(new_ids['line']), payment, ids['receivable'], Decimal(0),
+            total, ids['customer'], None, reconciliation, None),
+        (next(new_ids['line']), payment, accounts['cash'], total,
+            Decimal(0), None, None, None, None),
+        ]
+    return rows
 
 
 def dashboard_name(lines):
