@@ -9,7 +9,13 @@ time per payment of both and their ratio (target: at most 1.10).
 
     .venv/bin/python bench/paid_hook.py [--invoices 30] [--backend sqlite|postgresql]
 
-Each side runs in its own process on its own fresh database.
+Each side builds its own fresh database in its own process.  On
+PostgreSQL the payments are then made in --rounds rounds that alternate
+the sides (reference, ours; then ours, reference; ...), each round paying
+its share of the invoices of one side in a new process: both sides are
+measured under the same load, so a machine whose speed drifts during the
+run does not favour the side measured first.  On SQLite (in memory) each
+side pays all its invoices in the process that built it.
 """
 import argparse
 import json
@@ -23,8 +29,9 @@ import time
 LINES = 10
 
 
-def run_side(modules, invoices):
-    "Build a database with modules, pay the invoices and return timings"
+def run_side(modules, invoices, pay_now=True):
+    """Build a database with modules and post the invoices to pay; pay them
+    and return timings if pay_now, else return what pay() needs"""
     from decimal import Decimal
 
     from proteus import Model, Wizard
@@ -91,7 +98,32 @@ def run_side(modules, invoices):
         invoice.save()
         to_pay.append(invoice)
     Invoice.click(to_pay, 'post')
+    if not pay_now:
+        return {
+            'invoices': [i.id for i in to_pay],
+            'method': method.id,
+            'marketplace': marketplace,
+            }
+    return pay(to_pay, method, marketplace, invoices)
 
+
+def pay_ids(ids, method_id, marketplace, expected):
+    "Pay the invoices ids of DB_NAME (built by run_side) and return timings"
+    from proteus import Model
+    from proteus import config as pconfig
+    pconfig.set_trytond(os.environ['DB_NAME'])
+    from trytond.pool import Pool
+    Pool.test = False
+    Invoice = Model.get('account.invoice')
+    PaymentMethod = Model.get('account.invoice.payment.method')
+    return pay([Invoice(i) for i in ids], PaymentMethod(method_id),
+        marketplace, expected)
+
+
+def pay(to_pay, method, marketplace, expected):
+    "Pay to_pay one by one; expected: the paid invoices after the last"
+    from proteus import Model, Wizard
+    Invoice = Model.get('account.invoice')
     timings = []
     profile = None
     if os.environ.get('BENCH_PROFILE'):
@@ -111,12 +143,12 @@ def run_side(modules, invoices):
         assert invoice.state == 'paid', invoice.state
     if profile:
         profile.dump_stats(os.environ['BENCH_PROFILE'])
+    assert len(Invoice.find([('state', '=', 'paid')])) == expected
     if marketplace:
         Sale = Model.get('marketplace.sale')
-        assert len(Sale.find([])) == invoices * LINES
+        assert len(Sale.find([])) == expected * LINES
     return {
-        'median': statistics.median(timings),
-        'mean': statistics.mean(timings),
+        'timings': timings,
         'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
 
@@ -126,46 +158,93 @@ def main():
     parser.add_argument('--invoices', type=int, default=30)
     parser.add_argument(
         '--backend', choices=['sqlite', 'postgresql'], default='sqlite')
+    parser.add_argument('--rounds', type=int, default=3,
+        help="PostgreSQL: alternating rounds of payments (default 3)")
     parser.add_argument('--side', help=argparse.SUPPRESS)
+    parser.add_argument('--setup', action='store_true', help=argparse.SUPPRESS)
+    parser.add_argument('--pay', help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.pay:
+        todo = json.loads(args.pay)
+        print(json.dumps(pay_ids(**todo)))
+        return
     if args.side:
-        print(json.dumps(run_side(args.side.split(','), args.invoices)))
+        print(json.dumps(run_side(
+                    args.side.split(','), args.invoices,
+                    pay_now=not args.setup)))
         return
 
-    results = {}
     sides = {
         'reference': 'account_invoice,sale_discount',
         'marketplace': 'marketplace_sales',
         }
-    for name, modules in sides.items():
-        env = os.environ.copy()
+    interleave = args.backend == 'postgresql'
+    envs = {}
+    for name in sides:
+        env = envs[name] = os.environ.copy()
         env.pop('DB_CACHE', None)
-        if args.backend == 'postgresql':
+        if interleave:
             env['TRYTOND_DATABASE_URI'] = env.get(
                 'TRYTOND_DATABASE_URI', 'postgresql://postgres@127.0.0.1:5432/')
             env['DB_NAME'] = f'bench_paid_{name}_{os.getpid()}'
         else:
             env.pop('TRYTOND_DATABASE_URI', None)
             env['DB_NAME'] = ':memory:'
-        if True:
-            output = subprocess.run(
-                [sys.executable] + (['-O'] if not __debug__ else []) + [
-                    '-W', 'ignore', __file__, '--side', modules,
-                    '--invoices', str(args.invoices)],
-                env=env, check=True, capture_output=True, text=True,
-                timeout=1800).stdout
-        results[name] = json.loads(output.strip().splitlines()[-1])
-        if args.backend == 'postgresql':
-            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-            import datagen
-            datagen.drop_db(env['DB_NAME'])
 
+    def python(name, *extra):
+        output = subprocess.run(
+            [sys.executable] + (['-O'] if not __debug__ else []) + [
+                '-W', 'ignore', __file__, *extra],
+            env=envs[name], check=True, capture_output=True, text=True,
+            timeout=1800).stdout
+        return json.loads(output.strip().splitlines()[-1])
+
+    results = {name: {'timings': [], 'rss_mb': 0} for name in sides}
+
+    def add(name, result):
+        results[name]['timings'].extend(result['timings'])
+        results[name]['rss_mb'] = max(
+            results[name]['rss_mb'], result['rss_mb'])
+
+    if not interleave:
+        for name, modules in sides.items():
+            add(name, python(name, '--side', modules,
+                    '--invoices', str(args.invoices)))
+    else:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import datagen
+        try:
+            built = {name: python(name, '--side', modules, '--setup',
+                    '--invoices', str(args.invoices))
+                for name, modules in sides.items()}
+            rounds = max(1, min(args.rounds, args.invoices))
+            order = list(sides)
+            for n in range(rounds):
+                for name in (order if n % 2 == 0 else order[::-1]):
+                    ids = built[name]['invoices']
+                    share = ids[
+                        n * len(ids) // rounds:(n + 1) * len(ids) // rounds]
+                    add(name, python(name, '--pay', json.dumps({
+                                    'ids': share,
+                                    'method_id': built[name]['method'],
+                                    'marketplace': built[name]['marketplace'],
+                                    'expected': (
+                                        (n + 1) * len(ids) // rounds),
+                                    })))
+        finally:
+            for name in sides:
+                datagen.drop_db(envs[name]['DB_NAME'])
+
+    for r in results.values():
+        r['median'] = statistics.median(r['timings'])
+        r['mean'] = statistics.mean(r['timings'])
     ref, ours = results['reference'], results['marketplace']
     ratio = ours['median'] / ref['median']
     print(f"Paid hook: paying a customer invoice of {LINES} vendor lines "
         f"({args.invoices} payments, {args.backend}, "
-        f"python{' -O' if not __debug__ else ''})")
+        f"python{' -O' if not __debug__ else ''}"
+        + (f", {rounds} alternating rounds" if interleave else '') + ")")
     print(f"{'':14}{'median s':>10}{'mean s':>10}{'peak RSS MB':>13}")
     for name in ('reference', 'marketplace'):
         r = results[name]
