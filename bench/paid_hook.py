@@ -142,7 +142,8 @@ def pay(to_pay, method, marketplace, expected):
         invoice.reload()
         assert invoice.state == 'paid', invoice.state
     if profile:
-        profile.dump_stats(os.environ['BENCH_PROFILE'])
+        profile.dump_stats('%s.%s.%d' % (os.environ['BENCH_PROFILE'],
+                'marketplace' if marketplace else 'reference', os.getpid()))
     assert len(Invoice.find([('state', '=', 'paid')])) == expected
     if marketplace:
         Sale = Model.get('marketplace.sale')
