@@ -762,8 +762,8 @@ def generate_moves(dbname, lines, sales, per_move=10):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('action', choices=[
-            'base', 'volume', 'dashboard', 'check', 'update', 'drop', '_base',
-            '_volume'])
+            'base', 'volume', 'dashboard', 'check', 'update', 'drop',
+            'drop-runs', '_base', '_volume'])
     parser.add_argument('--lines', type=int, default=1000000)
     parser.add_argument('--sales', type=int, default=10000)
     parser.add_argument('--vendors', type=int, default=100)
@@ -780,8 +780,12 @@ def main():
         print(ensure_dashboard(args.lines))
     elif args.action == 'update':
         update_modules()
-    elif args.action == 'drop':
+    elif args.action in {'drop', 'drop-runs'}:
+        # drop-runs: only the copies a stopped run left, not the templates
+        runs = args.action == 'drop-runs'
         for name in list_dbs():
+            if runs and not name.startswith(PREFIX + 'run_'):
+                continue
             drop_db(name)
             print("dropped", name)
     elif args.action == '_base':
