@@ -34,7 +34,7 @@ def run_side(modules, invoices, pay_now=True):
     and return timings if pay_now, else return what pay() needs"""
     from decimal import Decimal
 
-    from proteus import Model, Wizard
+    from proteus import Model
     from trytond.modules.account.tests.tools import (
         create_chart, create_fiscalyear, get_accounts)
     from trytond.modules.account_invoice.tests.tools import (
