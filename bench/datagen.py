@@ -343,6 +343,13 @@ def _copy(cursor, table, columns, rows):
             copy.write_row(row)
 
 
+def _next_ids(cursor, table, count):
+    "Take count ids from the sequence of table"
+    cursor.execute(f"SELECT nextval('{table}_id_seq') "
+        "FROM generate_series(1, %s)", (count,))
+    return [r[0] for r in cursor.fetchall()]
+
+
 def fill_volume(dbname, sales, vendors):
     from trytond.transaction import Transaction
     started = time.perf_counter()
@@ -392,18 +399,10 @@ def generate_ledger(dbname, currency, vendor_rows, sales, ids,
     vendors = len(vendor_rows)
     n_invoices = -(-sales // LINES_PER_INVOICE)
     with connect(dbname, autocommit=False) as conn, conn.cursor() as cur:
-        cur.execute("SELECT nextval('account_invoice_id_seq') "
-            "FROM generate_series(1, %s)", (n_invoices,))
-        invoice_ids = [r[0] for r in cur.fetchall()]
-        cur.execute("SELECT nextval('account_invoice_line_id_seq') "
-            "FROM generate_series(1, %s)", (sales,))
-        line_ids = [r[0] for r in cur.fetchall()]
-        cur.execute("SELECT nextval('marketplace_sale_id_seq') "
-            "FROM generate_series(1, %s)", (sales,))
-        sale_ids = [r[0] for r in cur.fetchall()]
-        cur.execute("SELECT nextval('commission_id_seq') "
-            "FROM generate_series(1, %s)", (sales,))
-        commission_ids = [r[0] for r in cur.fetchall()]
+        invoice_ids = _next_ids(cur, 'account_invoice', n_invoices)
+        line_ids = _next_ids(cur, 'account_invoice_line', sales)
+        sale_ids = _next_ids(cur, 'marketplace_sale', sales)
+        commission_ids = _next_ids(cur, 'commission', sales)
 
         lines, invoices, totals, taxes = [], [], {}, {}
         for k in range(sales):
@@ -491,17 +490,14 @@ def generate_invoice_moves(cur, ids, lines, invoice_ids, totals, taxes,
     accounts = ledger_accounts(cur, ids)
     n = len(invoice_ids)
 
-    def next_ids(table, count):
-        cur.execute(f"SELECT nextval('{table}_id_seq') "
-            "FROM generate_series(1, %s)", (count,))
-        return iter([r[0] for r in cur.fetchall()])
-    new_ids = {
-        'move': next_ids('account_move', 2 * n),
-        'line': next_ids('account_move_line', len(lines) + 4 * n),
-        'tax_line': next_ids('account_tax_line', len(lines) + n),
-        'reconciliation': next_ids('account_move_reconciliation', n),
-        'invoice_tax': next_ids('account_invoice_tax', n),
-        }
+    new_ids = {name: iter(_next_ids(cur, table, count))
+        for name, table, count in [
+            ('move', 'account_move', 2 * n),
+            ('line', 'account_move_line', len(lines) + 4 * n),
+            ('tax_line', 'account_tax_line', len(lines) + n),
+            ('reconciliation', 'account_move_reconciliation', n),
+            ('invoice_tax', 'account_invoice_tax', n),
+            ]}
     by_invoice = {}
     for line in lines:
         by_invoice.setdefault(line['invoice'], []).append(line)
@@ -555,9 +551,9 @@ def invoice_move_rows(ids, accounts, invoice, lines, untaxed, tax, new_ids):
     """Rows of a paid customer invoice's accounting: its posted move (a
     revenue credit per line with its tax base line, the tax credit of its
     invoice tax with its tax line, the receivable debit) and the cash
-    payment move whose
-    receivable credit is reconciled with it.  new_ids: iterators of ids per
-    table.  Rows lack their state and create columns."""
+    payment move whose receivable credit is reconciled with it.  new_ids:
+    iterators of ids per table.  Rows lack their state and create
+    columns."""
     periods = accounts['periods']
     # the invoice's date, moved into the fiscal years if needed
     date = min(max(lines[0]['date'], periods[0][1]), periods[-1][2])
@@ -663,9 +659,7 @@ def generate_moves(dbname, lines, sales, per_move=10):
         invoice_lines = [r[0] for r in cur.fetchall()]
 
         moves = lines // per_move
-        cur.execute("SELECT nextval('account_move_id_seq') "
-            "FROM generate_series(1, %s)", (moves,))
-        move_ids = [r[0] for r in cur.fetchall()]
+        move_ids = _next_ids(cur, 'account_move', moves)
         move_rows, line_rows = [], []
         line_id = [0]
         cur.execute("SELECT setval('account_move_line_id_seq', "
@@ -714,12 +708,8 @@ def generate_moves(dbname, lines, sales, per_move=10):
         products = [r[0] for r in cur.fetchall()]
         cur.execute("SELECT id FROM product_uom WHERE name = 'Unit'")
         unit, = cur.fetchone()
-        cur.execute("SELECT nextval('sale_sale_id_seq') "
-            "FROM generate_series(1, %s)", (sales,))
-        sale_ids = [r[0] for r in cur.fetchall()]
-        cur.execute("SELECT nextval('sale_line_id_seq') "
-            "FROM generate_series(1, %s)", (2 * sales,))
-        sale_line_ids = [r[0] for r in cur.fetchall()]
+        sale_ids = _next_ids(cur, 'sale_sale', sales)
+        sale_line_ids = _next_ids(cur, 'sale_line', 2 * sales)
         sale_rows, sale_line_rows = [], []
         for n, sale_id in enumerate(sale_ids):
             state = ('quotation' if n % 10 == 0
