@@ -2,15 +2,18 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Null
+from sql import Column, Null
+from sql.functions import CurrentTimestamp
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.product import price_digits
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction, without_check_access
 
 from .common import RATE_DIGITS, RATE_QUANTUM, ZERO, check_rate
 from .exceptions import MissingRateError, SaleEditError
@@ -457,8 +460,80 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
                 to_create.append(cls.get_values_from_line(line, date(line)))
         if to_restore:
             cls.restore(to_restore)
+        if not to_create:
+            return []
         with Transaction().set_context(_marketplace_compute=True):
+            if cls._by_sql('create'):
+                sales = cls._create_sql(to_create)
+                if sales is not None:
+                    return sales
             return cls.create(to_create)
+
+    @classmethod
+    def _by_sql(cls, mode):
+        """Whether the sales may be written in mode ('create' or 'write')
+        with SQL, the values being computed here from validated records:
+        what the ORM adds then is nothing but its cost.  Not when triggers
+        watch the sales in that mode or their history is kept: those need
+        the ORM"""
+        Trigger = Pool().get('ir.trigger')
+        # Tryton caches the triggers by context: the paid hook's context
+        # (the payment wizard's active ids) would miss it on every payment
+        with without_check_access(), Transaction().reset_context():
+            return not cls._history and not Trigger.get_triggers(
+                cls.__name__, mode)
+
+    @classmethod
+    def _create_sql(cls, vlist):
+        """Insert the computed sales as ModelSQL.create would: ids taken
+        from the table's sequence, the defaults of the fields not given,
+        the create user and date, the records counted as created in the
+        transaction; but with one INSERT and without reading the sales
+        back to validate them (for a payment of 10 vendor lines on
+        PostgreSQL: 27 ms in create of the hook's 51 ms, 6 ms here).
+        Return None, and let the ORM create them, where the database gives
+        no ids in advance (SQLite) or a default needs the ORM to be set"""
+        transaction = Transaction()
+        database = transaction.database
+        names = vlist[0].keys()
+        if (not database.has_multirow_insert()
+                or any(v.keys() != names for v in vlist)):
+            return None
+        defaults = cls._clean_defaults(cls.default_get([
+                    n for n, f in cls._fields.items()
+                    if n not in names and n not in {
+                        'id', 'create_uid', 'create_date', 'write_uid',
+                        'write_date'}
+                    and not (isinstance(f, fields.Function)
+                        and not f.setter)],
+                with_rec_name=False))
+        if any(hasattr(cls._fields[n], 'set') for n in [*names, *defaults]):
+            return None
+        ids = database.nextid(
+            transaction.connection, cls._table, count=len(vlist))
+        if ids is None:
+            return None
+        if isinstance(ids, int):
+            ids = [ids]
+        table = cls.__table__()
+        names = sorted([*names, *defaults])
+        columns = [table.id, table.create_uid, table.create_date] + [
+            Column(table, n) for n in names]
+        rows = []
+        for id_, values in zip(ids, vlist):
+            values = {**defaults, **values}
+            rows.append([id_, transaction.user, CurrentTimestamp()] + [
+                    cls._fields[n].sql_format(values[n]) for n in names])
+        transaction.counter += 1
+        cursor = transaction.connection.cursor()
+        for sub_rows in grouped_slice(
+                rows, backend.MAX_QUERY_PARAMS // len(columns)):
+            cursor.execute(*table.insert(columns, list(sub_rows)))
+        count = cls._count_cache.get(cls.__name__)
+        if count is not None:
+            cls._count_cache.set(cls.__name__, count + len(ids))
+        transaction.create_records[cls.__name__].extend(ids)
+        return cls.browse(ids)
 
     @classmethod
     @Workflow.transition('to_invoice')
