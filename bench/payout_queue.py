@@ -19,6 +19,7 @@ dequeued), from the ir_queue timestamps, so worker start-up is not counted.
 """
 import argparse
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -188,6 +189,11 @@ def main():
     parser.add_argument('--prepare', help=argparse.SUPPRESS)
     parser.add_argument('--enqueue', help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not (args.prepare or args.enqueue) and not shutil.which('soffice'):
+        # the tasks render the PDF: without LibreOffice the worker's
+        # conversion fails and no task would finish
+        sys.exit("payout_queue.py: LibreOffice (soffice) is not installed; "
+            "install it first: apt-get install libreoffice-writer-nogui")
     if args.prepare:
         prepare(args.prepare)
         return
