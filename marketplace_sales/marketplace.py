@@ -499,6 +499,13 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
         if (not database.has_multirow_insert()
                 or any(v.keys() != names for v in vlist)):
             return None
+        # first: on SQLite (no ids in advance) nothing else is computed
+        ids = database.nextid(
+            transaction.connection, cls._table, count=len(vlist))
+        if ids is None:
+            return None
+        if isinstance(ids, int):
+            ids = [ids]
         defaults = cls._clean_defaults(cls.default_get([
                     n for n, f in cls._fields.items()
                     if n not in names and n not in {
@@ -508,13 +515,8 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
                         and not f.setter)],
                 with_rec_name=False))
         if any(hasattr(cls._fields[n], 'set') for n in [*names, *defaults]):
+            # the ids taken are left unused, as after a rolled back create
             return None
-        ids = database.nextid(
-            transaction.connection, cls._table, count=len(vlist))
-        if ids is None:
-            return None
-        if isinstance(ids, int):
-            ids = [ids]
         table = cls.__table__()
         names = sorted([*names, *defaults])
         columns = [table.id, table.create_uid, table.create_date] + [
