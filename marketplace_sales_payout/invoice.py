@@ -84,9 +84,18 @@ class Invoice(metaclass=PoolMeta):
             Sale.pay(cls._billed_sales(invoices, ['awaiting_payment']))
 
     @staticmethod
-    def _marketplace_taxes_done():
-        "Ids of the payout's invoices whose taxes are computed and final"
-        return set(Transaction().context.get('_marketplace_taxes_done', ()))
+    def _marketplace_taxes_done(invoices):
+        """Return the invoices without those the payout is posting, whose
+        taxes it computed and are final.
+
+        The payout posts in the context _marketplace_payout_post, whose
+        value is the same for the whole run: a context holding each chunk's
+        ids would make every Cache keyed by the context (model names, access
+        rules…) miss once per chunk."""
+        if not Transaction().context.get('_marketplace_payout_post'):
+            return invoices
+        return [i for i in invoices
+            if not (i.marketplace_self_billing and i.state == 'draft')]
 
     @dualmethod
     def update_taxes(cls, invoices, exception=False):
@@ -94,17 +103,24 @@ class Invoice(metaclass=PoolMeta):
         # their lines, and nothing changes the lines before they are
         # posted; every write of a draft invoice while posting (employee,
         # number, amounts cache) and the move would compute them again
-        if done := cls._marketplace_taxes_done():
-            invoices = [i for i in invoices if i.id not in done]
-        super().update_taxes(invoices, exception=exception)
+        super().update_taxes(
+            cls._marketplace_taxes_done(invoices), exception=exception)
 
     @classmethod
     def _check_taxes(cls, invoices):
         # The payout's lines took their taxes from on_change_product in
         # this transaction: checking them against it again is only its cost
-        if done := cls._marketplace_taxes_done():
-            invoices = [i for i in invoices if i.id not in done]
-        super()._check_taxes(invoices)
+        super()._check_taxes(cls._marketplace_taxes_done(invoices))
+
+    def compute_fields(self, field_names=None):
+        values = super().compute_fields(field_names=field_names)
+        # Leave out the values the invoice holds already, as stock.move and
+        # bank.account do: an invoice created without number is not written
+        # a second time (each write validates the invoice again)
+        for name in ['number_alnum', 'number_digit']:
+            if name in values and getattr(self, name, None) == values[name]:
+                del values[name]
+        return values
 
     @classmethod
     def _post(cls, invoices):
