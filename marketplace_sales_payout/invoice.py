@@ -84,8 +84,9 @@ class Invoice(metaclass=PoolMeta):
             Sale.pay(cls._billed_sales(invoices, ['awaiting_payment']))
 
     @staticmethod
-    def _marketplace_taxes_done(invoices):
-        """Return the invoices without those the payout is posting, whose
+    def _marketplace_taxes_pending(invoices):
+        """Return the invoices whose taxes are still to compute or check:
+        all but the draft self-billing invoices the payout is posting, whose
         taxes it computed and are final.
 
         The payout posts in the context _marketplace_payout_post, whose
@@ -104,13 +105,13 @@ class Invoice(metaclass=PoolMeta):
         # posted; every write of a draft invoice while posting (employee,
         # number, amounts cache) and the move would compute them again
         super().update_taxes(
-            cls._marketplace_taxes_done(invoices), exception=exception)
+            cls._marketplace_taxes_pending(invoices), exception=exception)
 
     @classmethod
     def _check_taxes(cls, invoices):
         # The payout's lines took their taxes from on_change_product in
         # this transaction: checking them against it again is only its cost
-        super()._check_taxes(cls._marketplace_taxes_done(invoices))
+        super()._check_taxes(cls._marketplace_taxes_pending(invoices))
 
     def compute_fields(self, field_names=None):
         values = super().compute_fields(field_names=field_names)
