@@ -23,6 +23,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateTransition, StateView, Wizard
 
 from .exceptions import NothingToBillError, PayoutError
+from .tax import shared_taxes
 
 CHUNK = 1000
 # Records instantiated in one list: ModelStorage.__init__ checks the whole id
@@ -168,7 +169,11 @@ class MarketplaceSale(metaclass=PoolMeta):
                 cls._get_payout_invoice(
                     key[0], vendor, Currency(key[2]), config)
                 for (key, _), vendor in zip(chunk, chunk_vendors)]
-            cls._payout_invoices(invoices, [p for _, p in chunk], config)
+            # the taxes of the lines, computed when the taxes are updated
+            # and again for the moves, read each tax once (see tax.py)
+            with shared_taxes():
+                cls._payout_invoices(
+                    invoices, [p for _, p in chunk], config)
             invoice_ids.extend(inv.id for inv in invoices)
             # Every write and transition of the invoices and moves queues an
             # ir.model.log holding its record until commit: save them now,

@@ -1,12 +1,16 @@
 # This file is part of the marketplace modules for Tryton.
 import datetime as dt
+from decimal import Decimal
 from unittest.mock import patch
 
-from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.account.tests import create_chart
+from trytond.modules.company.tests import (
+    CompanyTestMixin, create_company, set_company)
 from trytond.modules.marketplace_sales_payout.exceptions import (
     NothingToBillError)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 
 class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
@@ -87,6 +91,64 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
             [list(range(10)), [10, 11], [12], [13, 14, 15], [16]])
         self.assertEqual(
             [k for c in chunks for k, _ in c], list(range(17)))
+
+    @with_transaction()
+    def test_shared_taxes(self):
+        "The payout reads each tax once until something is written"
+        from trytond.modules.marketplace_sales_payout.tax import shared_taxes
+        pool = Pool()
+        Account = pool.get('account.account')
+        Tax = pool.get('account.tax')
+        today = dt.date.today()
+
+        company = create_company()
+        with set_company(company):
+            create_chart(company)
+            account, = Account.search([('code', '=', '6.3.6')])
+            child = Tax(name='VAT 20', description='VAT 20',
+                type='percentage', rate=Decimal('0.2'),
+                invoice_account=account, credit_note_account=account)
+            child.save()
+            parent = Tax(name='VAT', description='VAT', type='none',
+                invoice_account=account, credit_note_account=account,
+                childs=[child])
+            parent.save()
+
+            def compute():
+                # as TaxableMixin._get_taxes: browsed anew for each line
+                return [(r['tax'], r['base'], r['amount'])
+                    for r in Tax.compute(
+                        Tax.browse([parent.id]), Decimal('100'), 2, today)]
+
+            with shared_taxes():
+                (first, base, amount), = compute()
+                self.assertEqual((first, base, amount),
+                    (child, Decimal('200'), Decimal('40.0')))
+                (second, _, _), = compute()
+                # the parent instance and its childs are reused
+                self.assertIs(second, first)
+                with Transaction().set_context(language='fr'):
+                    (other, _, _), = compute()
+                self.assertIsNot(other, first)
+
+                # any write: the taxes are read again, changes included
+                Tax.write([child], {'rate': Decimal('0.1')})
+                fixed = Tax(name='Eco', description='Eco', type='fixed',
+                    amount=Decimal('1.5'), invoice_account=account,
+                    credit_note_account=account, parent=parent)
+                fixed.save()
+                self.assertEqual(
+                    [(t.id, b, a) for t, b, a in compute()], [
+                        (child.id, Decimal('200'), Decimal('20.0')),
+                        (fixed.id, Decimal('200'), Decimal('3.0')),
+                        ])
+                (third, _, _), _ = compute()
+                self.assertIsNot(third, first)
+
+            # outside the block, stock: a new instance each time
+            (outside, _, _), _ = compute()
+            (again, _, _), _ = compute()
+            self.assertIsNot(again, outside)
 
     @with_transaction()
     def test_cron_method_registered(self):
