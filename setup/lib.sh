@@ -85,15 +85,17 @@ ensure_browser() {
 # The self-billing document is converted to PDF by LibreOffice; without it
 # the document is an ODT.  Install Debian's writer when we are root.
 ensure_libreoffice() {
-    if command -v soffice >/dev/null 2>&1; then return 0; fi
+    if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then
+        return 0
+    fi
     if [ "${LIBREOFFICE:-1}" = 0 ]; then return 0; fi
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        say "Installing LibreOffice (writer, headless) for PDF documents"
+        say "Installing LibreOffice (writer, headless) and poppler-utils for PDF documents"
         if ! (export DEBIAN_FRONTEND=noninteractive
                 timeout 600 apt-get update -q -o DPkg::Lock::Timeout=300 \
                 && timeout 900 apt-get install -y -q -o DPkg::Lock::Timeout=300 \
                     --no-install-recommends \
-                    libreoffice-writer-nogui) \
+                    libreoffice-writer-nogui poppler-utils) \
                 >"${TMPDIR:-/tmp}/marketplace-apt-libreoffice.log" 2>&1; then
             say "WARNING: LibreOffice could not be installed: documents will be ODT, not PDF"
         fi
