@@ -66,6 +66,34 @@ def _company_id():
     return Transaction().context.get('company') or -1
 
 
+def fiscalyear_id():
+    """The fiscal year of the context, else the company's current one, else
+    None"""
+    FiscalYear = Pool().get('account.fiscalyear')
+    context = Transaction().context
+    if context.get('fiscalyear') is not None:
+        return context['fiscalyear']
+    if context.get('company'):
+        try:
+            return FiscalYear.find(context['company'], test_state=False).id
+        except FiscalYearNotFoundError:
+            pass
+
+
+def line_amount(field, line, currency):
+    """The untaxed amount of a sale line (quotations have no amount cache),
+    as field, rounded to the currency"""
+    return Round(
+        field.sql_cast(Cast(line.quantity, 'NUMERIC') * num(line.unit_price)),
+        currency.digits)
+
+
+def within_rounding(amount, currency):
+    """Whether amount is less than half the currency's rounding: an invoice
+    whose due or received amount differs by less is settled"""
+    return amount * 2 < num(currency.rounding)
+
+
 def invoice_paid_query(invoice_ids):
     """Amount received per customer invoice, in the invoice currency.
 
@@ -141,17 +169,7 @@ class Context(ModelView):
 
     @classmethod
     def default_fiscalyear(cls):
-        pool = Pool()
-        FiscalYear = pool.get('account.fiscalyear')
-        context = Transaction().context
-        if 'fiscalyear' in context:
-            return context['fiscalyear']
-        company = context.get('company')
-        if company:
-            try:
-                return FiscalYear.find(company, test_state=False).id
-            except FiscalYearNotFoundError:
-                pass
+        return fiscalyear_id()
 
     @classmethod
     def default_category(cls):
@@ -195,10 +213,7 @@ class CommercialTotals(ModelSQL, ModelView):
         sale = Sale.__table__()
         line = Line.__table__()
         currency = Currency.__table__()
-        amount = Round(
-            cls.quotation_amount.sql_cast(
-                Cast(line.quantity, 'NUMERIC') * num(line.unit_price)),
-            currency.digits)
+        amount = line_amount(cls.quotation_amount, line, currency)
         per_sale = sale.join(line, condition=line.sale == sale.id
             ).join(currency, condition=sale.currency == currency.id
             ).select(
@@ -248,7 +263,7 @@ class CommercialTotals(ModelSQL, ModelView):
                 numeric(0).as_('receipt_amount'),
                 where=invoice.id.in_(unpaid)
                 # Overpaid invoices are not unpaid: they are discrepancies
-                & (due * 2 >= num(currency.rounding)),
+                & ~within_rounding(due, currency),
                 group_by=[invoice.currency])
 
     @classmethod
@@ -372,16 +387,13 @@ class LatestSale(ModelSQL, ModelView):
         sale_line = SaleLine.__table__()
         currency = Currency.__table__()
         sale = Sale.__table__()
-        line_amount = Round(
-            cls.untaxed_amount.sql_cast(
-                Cast(sale_line.quantity, 'NUMERIC')
-                * num(sale_line.unit_price)),
-            currency.digits)
         lines = sale_line.join(sale, condition=sale_line.sale == sale.id
             ).join(currency, condition=sale.currency == currency.id
             ).select(
                 sale_line.sale.as_('sale'),
-                Sum(Coalesce(line_amount, 0)).as_('amount'),
+                Sum(Coalesce(line_amount(
+                            cls.untaxed_amount, sale_line, currency),
+                        0)).as_('amount'),
                 where=sale_line.sale.in_(latest)
                 & (sale_line.type == 'line'),
                 group_by=[sale_line.sale])
@@ -422,7 +434,7 @@ class LatestSale(ModelSQL, ModelView):
         status = Case(
             (sale.state == 'quotation', text('quotation')),
             (Coalesce(invoiced.count, 0) == 0, text('to_invoice')),
-            (Abs(total - received) * 2 < num(currency.rounding),
+            (within_rounding(Abs(total - received), currency),
                 text('paid')),
             ((received > total) | (invoiced.open_count == 0),
                 text('discrepancy')),
@@ -465,16 +477,7 @@ class _RevenueExpenseMixin:
 
     @classmethod
     def _fiscalyear_id(cls):
-        pool = Pool()
-        FiscalYear = pool.get('account.fiscalyear')
-        context = Transaction().context
-        fiscalyear = context.get('fiscalyear')
-        if fiscalyear is None and context.get('company'):
-            try:
-                fiscalyear = FiscalYear.find(
-                    context['company'], test_state=False).id
-            except FiscalYearNotFoundError:
-                pass
+        fiscalyear = fiscalyear_id()
         return fiscalyear if fiscalyear is not None else -1
 
     @classmethod
