@@ -16,7 +16,8 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 from .common import RATE_DIGITS, RATE_QUANTUM, ZERO, check_rate
-from .exceptions import MissingRateError, SaleEditError
+from .exceptions import (
+    AmountValidationError, MissingRateError, SaleEditError)
 
 STATES = [
     ('to_invoice', "To Invoice"),
@@ -31,6 +32,13 @@ HAND_FIELDS = {
     'discount_rate', 'discount_amount', 'net_amount', 'vendor_support_rate',
     'vendor_support_amount', 'commission_rate', 'commission_amount',
     'tax_rate', 'payout_amount',
+    }
+
+# The amounts bound by commission + payout = net, and what follows an edit
+AMOUNT_NAMES = {'net_amount', 'commission_amount', 'payout_amount'}
+_OTHER_AMOUNT = {
+    'commission_amount': 'payout_amount',
+    'payout_amount': 'commission_amount',
     }
 
 
@@ -240,15 +248,21 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
     def validate_fields(cls, sales, field_names):
         super().validate_fields(sales, field_names)
         if Transaction().context.get('_marketplace_compute'):
-            # computed from rates already validated on party and product
+            # computed from rates already validated on party and product,
+            # commission as net - payout
             return
-        if field_names is not None and not (
+        # the workflow writes state and links on every sale it bills: it
+        # checks nothing here
+        if field_names is None or (
                 {'commission_rate', 'vendor_support_rate'} & field_names):
-            # the workflow writes state and links on every sale it bills
-            return
-        for sale in sales:
-            check_rate(sale, 'commission_rate')
-            check_rate(sale, 'vendor_support_rate')
+            for sale in sales:
+                check_rate(sale, 'commission_rate')
+                check_rate(sale, 'vendor_support_rate')
+        if field_names is None or AMOUNT_NAMES & field_names:
+            for sale in sales:
+                cls._check_balance(
+                    sale, sale.net_amount, sale.commission_amount,
+                    sale.payout_amount)
 
     # Computation ---------------------------------------------------------
 
@@ -385,8 +399,83 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
                                 state=sale.state_string))
                 values = values.copy()
                 values['edited'] = True
-            args.extend((sales, values))
+                args.extend(cls._balance_hand_edit(sales, values))
+            else:
+                args.extend((sales, values))
         super().write(*args)
+
+    @classmethod
+    def _balance_hand_edit(cls, sales, values):
+        """Return the write arguments of a hand edit of sales that keep
+        commission + payout = net on each sale.
+
+        The amount set by hand is kept and the other one follows: a new
+        payout sets the commission to net − payout, a new commission sets
+        the payout to net − commission, a new net amount keeps the payout
+        and sets the commission.  Nothing else is recomputed.  When the
+        values set both commission and payout they must add up to the net
+        amount (given or stored), or the edit is refused."""
+        given = AMOUNT_NAMES & values.keys()
+        if not given or any(values[n] is None for n in given):
+            # a missing required amount is refused by the validation
+            return [sales, values]
+        if {'commission_amount', 'payout_amount'} <= given:
+            for sale in sales:
+                cls._check_balance(sale, **{
+                        n: values.get(n, getattr(sale, n))
+                        for n in AMOUNT_NAMES})
+            return [sales, values]
+        if 'net_amount' in given and len(given) == 2:
+            other, = given - {'net_amount'}
+            values[_OTHER_AMOUNT[other]] = (
+                values['net_amount'] - values[other])
+            return [sales, values]
+        args = []
+        for sale in sales:
+            sale_values = values.copy()
+            net = values.get('net_amount', sale.net_amount)
+            if 'commission_amount' in given:
+                sale_values['payout_amount'] = (
+                    net - values['commission_amount'])
+            else:
+                sale_values['commission_amount'] = (
+                    net - values.get('payout_amount', sale.payout_amount))
+            args.extend(([sale], sale_values))
+        return args
+
+    @classmethod
+    def _check_balance(
+            cls, sale, net_amount, commission_amount, payout_amount):
+        "Raise if commission + payout is not the net amount"
+        if commission_amount + payout_amount != net_amount:
+            lang = Pool().get('ir.lang').get()
+            currency = sale.currency
+
+            def amount(value):
+                return lang.currency(value, currency)
+            raise AmountValidationError(gettext(
+                    'marketplace_sales.msg_sale_amounts_unbalanced',
+                    sale=sale.rec_name,
+                    commission=amount(commission_amount),
+                    payout=amount(payout_amount),
+                    total=amount(commission_amount + payout_amount),
+                    net=amount(net_amount)))
+
+    @fields.depends('net_amount', 'payout_amount')
+    def on_change_net_amount(self):
+        if self.net_amount is not None and self.payout_amount is not None:
+            self.commission_amount = self.net_amount - self.payout_amount
+
+    @fields.depends('net_amount', 'payout_amount')
+    def on_change_payout_amount(self):
+        if self.net_amount is not None and self.payout_amount is not None:
+            self.commission_amount = self.net_amount - self.payout_amount
+
+    @fields.depends('net_amount', 'commission_amount')
+    def on_change_commission_amount(self):
+        if (self.net_amount is not None
+                and self.commission_amount is not None):
+            self.payout_amount = self.net_amount - self.commission_amount
 
     @classmethod
     def _check_workflow_fields(cls, sales, values):
