@@ -251,8 +251,8 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
             # computed from rates already validated on party and product,
             # commission as net - payout
             return
-        # the workflow writes state and links on every sale it bills: it
-        # checks nothing here
+        # only what was written is checked: the workflow writes state and
+        # links on every sale it bills
         if field_names is None or (
                 {'commission_rate', 'vendor_support_rate'} & field_names):
             for sale in sales:
@@ -419,6 +419,10 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
         if not given or any(values[n] is None for n in given):
             # a missing required amount is refused by the validation
             return [sales, values]
+        for name in given:
+            # a JSON client may send a float: the sums must be exact
+            if not isinstance(values[name], Decimal):
+                values[name] = Decimal(str(values[name]))
         if {'commission_amount', 'payout_amount'} <= given:
             for sale in sales:
                 cls._check_balance(sale, **{

@@ -84,6 +84,9 @@ def test_edit_in_form(data, field, value, expected):
             (D('179.80'), D('45.96'), D('133.84'))),
         ({'commission_amount': D('40.00')},
             (D('179.80'), D('40.00'), D('139.80'))),
+        # a JSON client may send a float
+        ({'payout_amount': 133.84},
+            (D('179.80'), D('45.96'), D('133.84'))),
         ({'net_amount': D('170.00')},
             (D('170.00'), D('26.16'), D('143.84'))),
         # net and payout: commission 200.00 - 150.00
