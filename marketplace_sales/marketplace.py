@@ -16,7 +16,8 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 from .common import RATE_DIGITS, RATE_QUANTUM, ZERO, check_rate
-from .exceptions import MissingRateError, SaleEditError
+from .exceptions import (
+    AmountValidationError, MissingRateError, SaleEditError)
 
 STATES = [
     ('to_invoice', "To Invoice"),
@@ -31,6 +32,13 @@ HAND_FIELDS = {
     'discount_rate', 'discount_amount', 'net_amount', 'vendor_support_rate',
     'vendor_support_amount', 'commission_rate', 'commission_amount',
     'tax_rate', 'payout_amount',
+    }
+
+# The amounts bound by commission + payout = net, and what follows an edit
+AMOUNT_NAMES = {'net_amount', 'commission_amount', 'payout_amount'}
+_OTHER_AMOUNT = {
+    'commission_amount': 'payout_amount',
+    'payout_amount': 'commission_amount',
     }
 
 
@@ -240,15 +248,21 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
     def validate_fields(cls, sales, field_names):
         super().validate_fields(sales, field_names)
         if Transaction().context.get('_marketplace_compute'):
-            # computed from rates already validated on party and product
+            # computed from rates already validated on party and product,
+            # commission as net - payout
             return
-        if field_names is not None and not (
+        # only what was written is checked: the workflow writes state and
+        # links on every sale it bills
+        if field_names is None or (
                 {'commission_rate', 'vendor_support_rate'} & field_names):
-            # the workflow writes state and links on every sale it bills
-            return
-        for sale in sales:
-            check_rate(sale, 'commission_rate')
-            check_rate(sale, 'vendor_support_rate')
+            for sale in sales:
+                check_rate(sale, 'commission_rate')
+                check_rate(sale, 'vendor_support_rate')
+        if field_names is None or AMOUNT_NAMES & field_names:
+            for sale in sales:
+                cls._check_balance(
+                    sale, sale.net_amount, sale.commission_amount,
+                    sale.payout_amount)
 
     # Computation ---------------------------------------------------------
 
@@ -385,8 +399,87 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
                                 state=sale.state_string))
                 values = values.copy()
                 values['edited'] = True
-            args.extend((sales, values))
+                args.extend(cls._balance_hand_edit(sales, values))
+            else:
+                args.extend((sales, values))
         super().write(*args)
+
+    @classmethod
+    def _balance_hand_edit(cls, sales, values):
+        """Return the write arguments of a hand edit of sales that keep
+        commission + payout = net on each sale.
+
+        The amount set by hand is kept and the other one follows: a new
+        payout sets the commission to net − payout, a new commission sets
+        the payout to net − commission, a new net amount keeps the payout
+        and sets the commission.  Nothing else is recomputed.  When the
+        values set both commission and payout they must add up to the net
+        amount (given or stored), or the edit is refused."""
+        given = AMOUNT_NAMES & values.keys()
+        if not given or any(values[n] is None for n in given):
+            # a missing required amount is refused by the validation
+            return [sales, values]
+        for name in given:
+            # a JSON client may send a float: the sums must be exact
+            if not isinstance(values[name], Decimal):
+                values[name] = Decimal(str(values[name]))
+        if {'commission_amount', 'payout_amount'} <= given:
+            for sale in sales:
+                cls._check_balance(sale, **{
+                        n: values.get(n, getattr(sale, n))
+                        for n in AMOUNT_NAMES})
+            return [sales, values]
+        if 'net_amount' in given and len(given) == 2:
+            other, = given - {'net_amount'}
+            values[_OTHER_AMOUNT[other]] = (
+                values['net_amount'] - values[other])
+            return [sales, values]
+        args = []
+        for sale in sales:
+            sale_values = values.copy()
+            net = values.get('net_amount', sale.net_amount)
+            if 'commission_amount' in given:
+                sale_values['payout_amount'] = (
+                    net - values['commission_amount'])
+            else:
+                sale_values['commission_amount'] = (
+                    net - values.get('payout_amount', sale.payout_amount))
+            args.extend(([sale], sale_values))
+        return args
+
+    @classmethod
+    def _check_balance(
+            cls, sale, net_amount, commission_amount, payout_amount):
+        "Raise if commission + payout is not the net amount"
+        if commission_amount + payout_amount != net_amount:
+            lang = Pool().get('ir.lang').get()
+            currency = sale.currency
+
+            def amount(value):
+                return lang.currency(value, currency)
+            raise AmountValidationError(gettext(
+                    'marketplace_sales.msg_sale_amounts_unbalanced',
+                    sale=sale.rec_name,
+                    commission=amount(commission_amount),
+                    payout=amount(payout_amount),
+                    total=amount(commission_amount + payout_amount),
+                    net=amount(net_amount)))
+
+    @fields.depends('net_amount', 'payout_amount')
+    def on_change_net_amount(self):
+        if self.net_amount is not None and self.payout_amount is not None:
+            self.commission_amount = self.net_amount - self.payout_amount
+
+    @fields.depends('net_amount', 'payout_amount')
+    def on_change_payout_amount(self):
+        if self.net_amount is not None and self.payout_amount is not None:
+            self.commission_amount = self.net_amount - self.payout_amount
+
+    @fields.depends('net_amount', 'commission_amount')
+    def on_change_commission_amount(self):
+        if (self.net_amount is not None
+                and self.commission_amount is not None):
+            self.payout_amount = self.net_amount - self.commission_amount
 
     @classmethod
     def _check_workflow_fields(cls, sales, values):
@@ -439,7 +532,9 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
         """Create (or bring back) the sales of paid customer invoices.
 
         Idempotent: an invoice line has one sale at most; a cancelled sale
-        comes back to invoice with the rates it stored.
+        comes back to invoice with the rates it stored.  The lines that
+        credit a customer invoice line are clawbacks of its sale, made
+        after the other sales (see _clawbacks).
         """
         existing = defaultdict(list)
         lines = [
@@ -452,22 +547,173 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
                 existing[sale.invoice_line.id].append(sale)
         to_create = []
         to_restore = []
+        credit_lines, credit_restore = [], []
         for line in lines:
+            credited = cls.credited_line(line) is not None
             if line.id in existing:
-                to_restore.extend(
-                    s for s in existing[line.id] if s.state == 'cancelled')
+                cancelled = [
+                    s for s in existing[line.id] if s.state == 'cancelled']
+                if credited:
+                    credit_restore.extend(cancelled)
+                else:
+                    to_restore.extend(cancelled)
+            elif credited:
+                credit_lines.append(line)
             else:
                 to_create.append(cls.get_values_from_line(line, date(line)))
         if to_restore:
             cls.restore(to_restore)
-        if not to_create:
-            return []
+        sales = []
+        if to_create:
+            sales = cls._create_computed(to_create)
+        if credit_lines or credit_restore:
+            sales = list(sales) + cls._clawbacks(
+                credit_lines, credit_restore, date)
+        return sales
+
+    @classmethod
+    def _create_computed(cls, vlist):
+        "Create the sales of values computed here"
         with Transaction().set_context(_marketplace_compute=True):
             if cls._by_sql('create'):
-                sales = cls._create_sql(to_create)
+                sales = cls._create_sql(vlist)
                 if sales is not None:
                     return sales
-            return cls.create(to_create)
+            return cls.create(vlist)
+
+    # Credit notes --------------------------------------------------------
+
+    @classmethod
+    def credited_line(cls, line):
+        """Return the customer invoice line that the invoice line takes
+        back (Tryton's credit puts it in the origin), or None.
+
+        A line of the same sign as its origin adds to it rather than takes
+        back: it is an ordinary line."""
+        InvoiceLine = Pool().get('account.invoice.line')
+        origin = line.origin
+        if (isinstance(origin, InvoiceLine)
+                and origin.id is not None and origin.id >= 0
+                and origin.invoice and origin.invoice.type == 'out'
+                and not (line.quantity or 0) * (origin.quantity or 0) > 0):
+            return origin
+        return None
+
+    @classmethod
+    def _clawbacks(cls, lines, restore, date):
+        """Create the clawbacks of the credit note lines and bring back
+        the cancelled clawbacks of restore; return the created ones.
+
+        A credit note line takes back only what the active sale of the line
+        it credits recorded: without such a sale (the invoice was never
+        paid, or Tryton cancelled it with a refund) it makes nothing, and
+        all the clawbacks of one sale never take more than its quantity.
+        The earlier clawbacks of a sale keep what they took; a clawback
+        brought back after others took its share keeps only what is left
+        (nothing left: it stays cancelled)."""
+        origin_ids = {cls.credited_line(l).id for l in lines} | {
+            cls.credited_line(s.invoice_line).id for s in restore}
+        recorded = {}
+        for sub_ids in _chunks(sorted(origin_ids)):
+            for sale in cls.search([
+                        ('invoice_line', 'in', sub_ids),
+                        ('state', '!=', 'cancelled'),
+                        ]):
+                recorded[sale.invoice_line.id] = sale
+        # what the active clawbacks of each recorded sale took back
+        taken = defaultdict(Taken)
+        for sub_ids in _chunks(sorted(recorded)):
+            for clawback in cls.search([
+                        ('invoice_line.origin', 'in', [
+                                'account.invoice.line,%s' % i
+                                for i in sub_ids]),
+                        ('state', '!=', 'cancelled'),
+                        ]):
+                origin_id = clawback.invoice_line.origin.id
+                if clawback.quantity * recorded[origin_id].quantity < 0:
+                    taken[origin_id].add(clawback)
+
+        to_restore, to_create = [], []
+        for clawback in sorted(restore, key=lambda s: s.id):
+            origin_id = cls.credited_line(clawback.invoice_line).id
+            sale = recorded.get(origin_id)
+            if not sale:
+                continue
+            values = cls.get_clawback_values(
+                clawback.invoice_line, sale, taken[origin_id])
+            if not values:
+                continue
+            if values['quantity'] != clawback.quantity:
+                with Transaction().set_context(_marketplace_compute=True):
+                    cls.write([clawback], values)
+            taken[origin_id].add(clawback)
+            to_restore.append(clawback)
+        if to_restore:
+            cls.restore(to_restore)
+        for line in sorted(lines, key=lambda l: l.id):
+            origin_id = cls.credited_line(line).id
+            sale = recorded.get(origin_id)
+            if not sale:
+                continue
+            values = cls.get_clawback_values(line, sale, taken[origin_id])
+            if not values:
+                continue
+            invoice = line.invoice
+            values.update({
+                    'company': invoice.company.id,
+                    'currency': sale.currency.id,
+                    'date': date(line),
+                    'vendor': sale.vendor.id,
+                    'customer': invoice.party.id,
+                    'product': sale.product.id,
+                    'invoice': invoice.id,
+                    'invoice_line': line.id,
+                    'state': 'to_invoice',
+                    'edited': False,
+                    })
+            taken[origin_id].add_values(values)
+            to_create.append(values)
+        if not to_create:
+            return []
+        return list(cls._create_computed(to_create))
+
+    @classmethod
+    def get_clawback_values(cls, line, sale, taken):
+        """Return the computed values of the clawback of sale by the credit
+        note line, or None when the sale has nothing left to take back.
+
+        The quantity taken back is the line's, at most what the earlier
+        clawbacks (taken) left of the sale's quantity.  Each amount is the
+        sale's share of that quantity, rounded on the running total: after
+        k units of n, the clawbacks hold round(amount × k / n) together, so
+        a sale credited in parts gives back exactly its recorded amounts,
+        to the cent, once all of it is credited.  The rates and prices are
+        the sale's: the vendor gives back what the sale paid it.  The
+        commission is net − payout, as on every sale."""
+        recorded = abs(Decimal(str(sale.quantity)))
+        before = taken.quantity
+        quantity = min(abs(Decimal(str(line.quantity))), recorded - before)
+        if quantity <= 0:
+            return None
+        after = before + quantity
+        sign = -1 if sale.quantity > 0 else 1
+        values = {
+            'description': line.description,
+            'quantity': float(sign * quantity),
+            'unit': sale.unit.id if sale.unit else None,
+            }
+        for name in CLAWBACK_COPIED:
+            values[name] = getattr(sale, name)
+        for name in CLAWBACK_AMOUNTS:
+            amount = getattr(sale, name)
+            if after == recorded:
+                total = amount
+            else:
+                total = sale.currency.round(amount * after / recorded)
+            values[name] = taken.amounts[name] - total
+        values['commission_amount'] = (
+            values['net_amount'] - values['payout_amount'])
+        return values
 
     @classmethod
     def _by_sql(cls, mode):
@@ -556,6 +802,35 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
     @Workflow.transition('paid')
     def pay(cls, sales):
         pass
+
+
+# What a clawback copies from the sale it takes back, and the amounts it
+# takes back in proportion (the commission follows: net - payout)
+CLAWBACK_COPIED = [
+    'base_price', 'unit_price', 'discount_rate', 'vendor_support_rate',
+    'commission_rate', 'tax_rate']
+CLAWBACK_AMOUNTS = [
+    'gross_amount', 'discount_amount', 'net_amount', 'vendor_support_amount',
+    'payout_amount']
+
+
+class Taken:
+    "The quantity and amounts the clawbacks of one sale took back"
+
+    def __init__(self):
+        self.quantity = ZERO
+        self.amounts = defaultdict(Decimal)
+
+    def add(self, clawback):
+        self.add_values({
+                n: getattr(clawback, n)
+                for n in ['quantity', *CLAWBACK_AMOUNTS]})
+
+    def add_values(self, values):
+        self.quantity += abs(Decimal(str(values['quantity'])))
+        for name in CLAWBACK_AMOUNTS:
+            # the amounts of a clawback have the opposite sign of the sale's
+            self.amounts[name] -= values[name]
 
 
 def _chunks(ids, size=1000):

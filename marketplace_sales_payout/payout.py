@@ -188,8 +188,9 @@ class MarketplaceSale(metaclass=PoolMeta):
     def _payout_groups(cls, from_date, to_date, vendors=None):
         """Return the sales to bill as a list of ((company, vendor, currency),
         products) ordered by key, products being a list of PayoutProduct
-        (product, quantity, net, payout, ids) ordered by product, read with
-        one SQL query (the search applies the record rules)"""
+        (product, quantity, net, commission, payout, ids) ordered by
+        product, read with one SQL query (the search applies the record
+        rules)"""
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         query = cls.search(
@@ -198,7 +199,7 @@ class MarketplaceSale(metaclass=PoolMeta):
         cursor.execute(*table.select(
                 table.company, table.vendor, table.currency, table.product,
                 table.id, table.quantity, table.net_amount,
-                table.payout_amount,
+                table.commission_amount, table.payout_amount,
                 where=table.id.in_(query),
                 order_by=[table.company.asc, table.vendor.asc,
                     table.currency.asc, table.product.asc, table.id.asc]))
@@ -207,14 +208,15 @@ class MarketplaceSale(metaclass=PoolMeta):
             products = []
             for product, product_rows in groupby(rows, key=lambda r: r[3]):
                 ids, quantity = array('q'), 0
-                net = payout = Decimal(0)
+                net = commission = payout = Decimal(0)
                 for row in product_rows:
                     ids.append(row[4])
                     quantity += row[5]
                     net += _decimal(row[6])
-                    payout += _decimal(row[7])
-                products.append(
-                    PayoutProduct(product, quantity, net, payout, ids))
+                    commission += _decimal(row[7])
+                    payout += _decimal(row[8])
+                products.append(PayoutProduct(
+                        product, quantity, net, commission, payout, ids))
             groups.append((key, products))
         return groups
 
@@ -247,11 +249,12 @@ class MarketplaceSale(metaclass=PoolMeta):
                         invoice, products[invoice.company.id, item.product],
                         item.quantity, item.net))
                 line_sales.append((invoice.id, item.ids))
-            net = sum(p.net for p in group)
-            payout = sum(p.payout for p in group)
+            # the stored commissions, as the self-billing breakdown prints
+            # them: with commission + payout = net on every sale, the
+            # invoice's untaxed total is the sum of the payouts
             lines.append(cls._get_payout_commission_line(
                     invoice, products[invoice.company.id, commission_id],
-                    payout - net))
+                    -sum(p.commission for p in group)))
             line_sales.append((invoice.id, []))
         InvoiceLine.save(lines)
         Invoice.update_taxes(invoices)
@@ -464,7 +467,8 @@ class MarketplaceSale(metaclass=PoolMeta):
 
 
 PayoutProduct = namedtuple(
-    'PayoutProduct', ['product', 'quantity', 'net', 'payout', 'ids'])
+    'PayoutProduct',
+    ['product', 'quantity', 'net', 'commission', 'payout', 'ids'])
 
 
 def _decimal(value):
