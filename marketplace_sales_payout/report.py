@@ -18,6 +18,7 @@ from trytond.pool import Pool
 from trytond.transaction import without_check_access
 
 from .exceptions import VendorInvoiceError
+from .payout import _in_france
 
 logger = logging.getLogger(__name__)
 # PDF/A-3b: the archival PDF Factur-X embeds its XML in
@@ -129,9 +130,18 @@ class PayoutReport(CompanyReport):
                 check_xsd=True, lang=(lang.code.split('_')[0] if lang
                     else None))
         except Exception as exception:
-            raise VendorInvoiceError(gettext(
-                    'marketplace_sales_payout.msg_payout_report_facturx',
-                    invoice=invoice.rec_name, error=exception)) from exception
+            # A French company's payout refuses parties lacking the data
+            # the XML needs: an invalid XML is then an error to fix.
+            # Elsewhere the document stays a plain PDF.
+            if _in_france(invoice.company.party):
+                raise VendorInvoiceError(gettext(
+                        'marketplace_sales_payout.msg_payout_report_facturx',
+                        invoice=invoice.rec_name,
+                        error=exception)) from exception
+            logger.warning(
+                "%s: no Factur-X for %s: %s", cls.__name__, invoice.rec_name,
+                exception)
+            return pdf
 
     @classmethod
     def convert(cls, report, data, timeout=5 * 60, **kwargs):
