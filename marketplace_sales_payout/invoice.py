@@ -191,15 +191,20 @@ class Invoice(metaclass=PoolMeta):
 
     @property
     def marketplace_tax_totals(self):
-        """One (tax, description, base, amount) per tax of the invoice:
-        the invoice keeps a tax line per tax and account, the law asks for
+        """One (tax, description, base, amount) per VAT rate of the invoice:
+        the invoice keeps a tax line per tax and account (goods and
+        services taxes of the same rate are two taxes), the law asks for
         one total per rate"""
         totals = OrderedDict()
         for line in self.taxes:
-            key = line.tax.id if line.tax else line.description
+            tax = line.tax
+            if tax and tax.type == 'percentage':
+                key = ('percentage', tax.rate,
+                    getattr(tax, 'unece_category_code', None))
+            else:
+                key = ('other', tax.id if tax else line.description)
             if key not in totals:
-                totals[key] = [
-                    line.tax, line.description, Decimal(0), Decimal(0)]
+                totals[key] = [tax, line.description, Decimal(0), Decimal(0)]
             totals[key][2] += line.base
             totals[key][3] += line.amount
         return [tuple(v) for v in totals.values()]
