@@ -19,6 +19,8 @@ from trytond.modules.edocument_uncefact.edocument import (
     Invoice as UncefactInvoice, remove_comment)
 from trytond.tools import cached_property
 
+from .tax import tax_codes
+
 FACTURX_GUIDELINE = 'urn:cen.eu:en16931:2017'
 loader = genshi.template.TemplateLoader(
     os.path.join(os.path.dirname(__file__), 'template'), auto_reload=True)
@@ -69,17 +71,7 @@ class SelfBillingInvoice(UncefactInvoice):
                         {'schemeID': '0002'}))
         return ids[:1]
 
-    @staticmethod
-    def tax_codes(tax):
-        """Return the UNECE (type, category) codes of the tax: its own, else
-        VAT at the standard rate (S) for a positive rate, zero rated (Z)
-        otherwise"""
-        type_ = getattr(tax, 'unece_code', None) or 'VAT'
-        category = getattr(tax, 'unece_category_code', None)
-        if not category:
-            rate = tax.rate if tax and tax.type == 'percentage' else None
-            category = 'S' if rate else 'Z'
-        return type_, category
+    tax_codes = staticmethod(tax_codes)
 
     @staticmethod
     def line_price_quantity(line):

@@ -12,6 +12,7 @@ from trytond.tools.email_ import format_address
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import VendorInvoiceError
+from .tax import tax_codes
 
 logger = logging.getLogger(__name__)
 
@@ -199,8 +200,7 @@ class Invoice(metaclass=PoolMeta):
         for line in self.taxes:
             tax = line.tax
             if tax and tax.type == 'percentage':
-                key = ('percentage', tax.rate,
-                    getattr(tax, 'unece_category_code', None))
+                key = ('percentage', tax.rate) + tax_codes(tax)
             else:
                 key = ('other', tax.id if tax else line.description)
             if key not in totals:

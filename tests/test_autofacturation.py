@@ -115,7 +115,8 @@ def af(build_marketplace_db):
     services_tax = create_tax(Decimal('.20'))
     services_tax.description = "TVA 20 % services"
     services_tax.save()
-    services.customer_taxes.append(taxes[Decimal('.20')][0])
+    Tax = Model.get('account.tax')
+    services.customer_taxes.append(Tax(taxes[Decimal('.20')][0].id))
     services.supplier_taxes.append(services_tax)
     services.save()
     commission = data['commission'].template
