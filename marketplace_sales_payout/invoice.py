@@ -1,6 +1,8 @@
 # This file is part of the marketplace modules for Tryton.
 import html
 import logging
+from collections import OrderedDict
+from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, dualmethod, fields
@@ -10,6 +12,7 @@ from trytond.tools.email_ import format_address
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import VendorInvoiceError
+from .tax import tax_codes
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +26,14 @@ class Invoice(metaclass=PoolMeta):
     marketplace_billed_sales = fields.One2Many(
         'marketplace.sale', 'vendor_invoice', "Billed Marketplace Sales",
         readonly=True)
+    marketplace_period_start = fields.Date(
+        "Billing Period Start", readonly=True,
+        states={'invisible': ~Eval('marketplace_self_billing', False)},
+        help="The first day of the payout period the invoice bills.")
+    marketplace_period_end = fields.Date(
+        "Billing Period End", readonly=True,
+        states={'invisible': ~Eval('marketplace_self_billing', False)},
+        help="The last day of the payout period the invoice bills.")
 
     @classmethod
     def __setup__(cls):
@@ -164,7 +175,61 @@ class Invoice(metaclass=PoolMeta):
         default = {} if default is None else default.copy()
         default.setdefault('marketplace_billed_sales', None)
         default.setdefault('marketplace_self_billing', False)
+        default.setdefault('marketplace_period_start', None)
+        default.setdefault('marketplace_period_end', None)
         return super().copy(invoices, default=default)
+
+    @property
+    def marketplace_period(self):
+        """The billing period (start, end): the payout period, else the
+        dates of the first and last sale billed"""
+        if self.marketplace_period_start and self.marketplace_period_end:
+            return self.marketplace_period_start, self.marketplace_period_end
+        dates = [s.date for s in self.marketplace_billed_sales if s.date]
+        if dates:
+            return min(dates), max(dates)
+        return self.invoice_date, self.invoice_date
+
+    @property
+    def marketplace_tax_totals(self):
+        """One (tax, description, base, amount) per VAT rate of the invoice:
+        the invoice keeps a tax line per tax and account (goods and
+        services taxes of the same rate are two taxes), the law asks for
+        one total per rate"""
+        totals = OrderedDict()
+        for line in self.taxes:
+            tax = line.tax
+            if tax and tax.type == 'percentage':
+                key = ('percentage', tax.rate) + tax_codes(tax)
+            else:
+                key = ('other', tax.id if tax else line.description)
+            if key not in totals:
+                totals[key] = [tax, line.description, Decimal(0), Decimal(0)]
+            totals[key][2] += line.base
+            totals[key][3] += line.amount
+        return [tuple(v) for v in totals.values()]
+
+    @property
+    def marketplace_operation(self):
+        """The category of the operation billed: 'goods', 'services' or
+        'goods_services', from the products of the lines (the commission
+        deducted is not what the vendor supplies)"""
+        pool = Pool()
+        Configuration = pool.get('marketplace.configuration')
+        commission = Configuration(1).commission_product
+        types = {l.product.type for l in self.lines
+            if l.type == 'line' and l.product and l.product != commission}
+        goods = bool(types & {'goods', 'assets'})
+        services = 'service' in types
+        if goods and services:
+            return 'goods_services'
+        return 'goods' if goods else 'services'
+
+    @property
+    def marketplace_due_dates(self):
+        "The maturity dates of the amounts to pay, in order"
+        return sorted({l.maturity_date or self.invoice_date
+                for l in self.lines_to_pay})
 
     def marketplace_payout_email(self):
         "The e-mail contact mechanism the self-billing invoice is sent to"
@@ -192,12 +257,16 @@ class Invoice(metaclass=PoolMeta):
     @classmethod
     def marketplace_send_payout(cls, invoices):
         """E-mail each posted self-billing invoice to its vendor with the
-        Autofacturation document attached (run by the queue)"""
+        Autofacturation document attached (run by the queue), written with
+        the e-mail template of the marketplace configuration in the
+        vendor's language"""
         pool = Pool()
         Email = pool.get('ir.email')
         ModelData = pool.get('ir.model.data')
+        Configuration = pool.get('marketplace.configuration')
         report_id = ModelData.get_id(
             'marketplace_sales_payout', 'report_payout')
+        template = Configuration(1).payout_email_template
         for invoice in invoices:
             if (not invoice.marketplace_self_billing
                     or invoice.state not in {'posted', 'paid'}):
@@ -208,24 +277,57 @@ class Invoice(metaclass=PoolMeta):
                     "self-billing invoice %s not e-mailed: "
                     "%s has no e-mail", invoice.number, invoice.party.rec_name)
                 continue
-            with Transaction().set_context(language=(
-                        invoice.party.lang.code if invoice.party.lang
-                        else None) or Transaction().language):
-                subject = gettext(
-                    'marketplace_sales_payout.msg_payout_email_subject',
-                    number=invoice.number,
-                    company=invoice.company.rec_name)
-                body = gettext(
-                    'marketplace_sales_payout.msg_payout_email_body',
-                    vendor=invoice.party.rec_name,
-                    number=invoice.number,
-                    company=invoice.company.rec_name,
-                    amount=invoice.currency.round(invoice.total_amount),
-                    currency=invoice.currency.code)
+            language = invoice.marketplace_language
+            with Transaction().set_context(language=language):
+                if template:
+                    subject, body, reports = cls._marketplace_email_template(
+                        template, invoice)
+                else:
+                    subject, body, reports = cls._marketplace_email_default(
+                        invoice)
+            if report_id not in reports:
+                reports.insert(0, report_id)
             Email.send(
                 to=format_address(
                     mechanism.value, mechanism.name or invoice.party.rec_name),
                 subject=subject,
-                body=html.escape(body).replace('\n', '<br/>'),
+                body=body,
                 record=(cls.__name__, invoice.id),
-                reports=[report_id])
+                reports=reports)
+
+    @property
+    def marketplace_language(self):
+        "The code of the language of the vendor, else of the company"
+        pool = Pool()
+        Config = pool.get('ir.configuration')
+        for party in [self.party, self.company.party]:
+            if party.lang:
+                return party.lang.code
+        return Config.get_language()
+
+    @classmethod
+    def _marketplace_email_template(cls, template, invoice):
+        "Return subject, HTML body and report ids from the template"
+        pool = Pool()
+        EmailTemplate = pool.get('ir.email.template')
+        # read again in the context language: subject and body are
+        # translated fields
+        values = EmailTemplate(template.id).get(invoice)
+        return (values.get('subject') or '', values.get('body') or '',
+            list(values.get('reports') or []))
+
+    @classmethod
+    def _marketplace_email_default(cls, invoice):
+        "Return subject, HTML body and report ids without template"
+        subject = gettext(
+            'marketplace_sales_payout.msg_payout_email_subject',
+            number=invoice.number,
+            company=invoice.company.rec_name)
+        body = gettext(
+            'marketplace_sales_payout.msg_payout_email_body',
+            vendor=invoice.party.rec_name,
+            number=invoice.number,
+            company=invoice.company.rec_name,
+            amount=invoice.currency.round(invoice.total_amount),
+            currency=invoice.currency.code)
+        return subject, html.escape(body).replace('\n', '<br/>'), []

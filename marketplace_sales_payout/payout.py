@@ -135,7 +135,7 @@ class MarketplaceSale(metaclass=PoolMeta):
         for sub_ids in _chunks(sorted({k[1] for k, _ in groups}), BROWSE):
             parties.update((p.id, p) for p in Party.browse(sub_ids))
         minimum = config.minimum_payout or Decimal(0)
-        skipped, to_bill = [], []
+        skipped, to_bill, incomplete = [], [], []
         for key, products in groups:
             total = sum(p.payout for p in products)
             vendor = parties[key[1]]
@@ -144,6 +144,9 @@ class MarketplaceSale(metaclass=PoolMeta):
                 continue
             cls._check_payout_vendor(vendor)
             to_bill.append((key, products))
+        cls._check_payout_legal_data(
+            {k[0] for k, _ in to_bill},
+            [parties[k[1]] for k, _ in to_bill])
         if not to_bill:
             raise NothingToBillError(gettext(
                     'marketplace_sales_payout.msg_payout_all_skipped',
@@ -169,6 +172,9 @@ class MarketplaceSale(metaclass=PoolMeta):
                 cls._get_payout_invoice(
                     key[0], vendor, Currency(key[2]), config)
                 for (key, _), vendor in zip(chunk, chunk_vendors)]
+            for invoice in invoices:
+                invoice.marketplace_period_start = from_date
+                invoice.marketplace_period_end = to_date
             # the taxes of the lines, computed when the taxes are updated
             # and again for the moves, read each tax once (see tax.py)
             with shared_taxes():
@@ -376,6 +382,30 @@ class MarketplaceSale(metaclass=PoolMeta):
                     vendor=vendor.rec_name))
 
     @classmethod
+    def _check_payout_legal_data(cls, companies, vendors):
+        """Raise a PayoutError listing every party that lacks a datum the
+        self-billing invoice must print, when the company is established
+        in France (the invoice is then a French legal invoice): a complete
+        postal address for all, SIREN and VAT number for the parties
+        established in France"""
+        pool = Pool()
+        Company = pool.get('company.company')
+        incomplete = []
+        vendors = list(vendors)
+        for company in Company.browse(sorted(companies)):
+            if not _in_france(company.party):
+                continue
+            for party in [company.party] + vendors:
+                missing = _missing_legal_data(party)
+                if missing and (party, missing) not in incomplete:
+                    incomplete.append((party, missing))
+        if incomplete:
+            raise PayoutError(gettext(
+                    'marketplace_sales_payout.msg_payout_vendor_legal_data',
+                    parties='; '.join('%s (%s)' % (p.rec_name, ', '.join(m))
+                        for p, m in incomplete)))
+
+    @classmethod
     def payout(cls, from_date, to_date, vendors=None):
         """Bill the period and queue the e-mails of the vendor invoices.
         Return the invoices, the vendors skipped and the invoices whose
@@ -464,6 +494,30 @@ class MarketplaceSale(metaclass=PoolMeta):
         line.quantity = 1
         line.unit_price = round_price(amount)
         return line
+
+
+def _in_france(party):
+    address = party.address_get(type='invoice')
+    return bool(address and address.country and address.country.code == 'FR')
+
+
+def _missing_legal_data(party):
+    "Return the labels of the mandatory data the party lacks"
+    address = party.address_get(type='invoice')
+    missing = []
+    if not (address and address.street and address.postal_code
+            and address.city and address.country):
+        missing.append(gettext(
+                'marketplace_sales_payout.msg_legal_data_address'))
+    if address and address.country and address.country.code == 'FR':
+        if not any(i.type in {'fr_siren', 'fr_siret'}
+                for i in party.identifiers):
+            missing.append(gettext(
+                    'marketplace_sales_payout.msg_legal_data_siren'))
+        if not party.tax_identifier:
+            missing.append(gettext(
+                    'marketplace_sales_payout.msg_legal_data_vat'))
+    return missing
 
 
 PayoutProduct = namedtuple(

@@ -8,6 +8,9 @@ import threading
 from decimal import Decimal
 from pathlib import Path
 
+import facturx
+from stdnum.fr import siren
+
 from trytond import config
 from trytond.i18n import gettext
 from trytond.modules.company import CompanyReport
@@ -15,8 +18,12 @@ from trytond.pool import Pool
 from trytond.transaction import without_check_access
 
 from .exceptions import VendorInvoiceError
+from .payout import _in_france
 
 logger = logging.getLogger(__name__)
+# PDF/A-3b: the archival PDF Factur-X embeds its XML in
+PDFA_FILTER = ('pdf:writer_pdf_Export:'
+    '{"SelectPdfVersion":{"type":"long","value":"3"}}')
 
 
 class PayoutReport(CompanyReport):
@@ -39,9 +46,8 @@ class PayoutReport(CompanyReport):
         pool = Pool()
         Sale = pool.get('marketplace.sale')
         context = super().get_context(records, header, data)
-        company = header.get('company')
-        context['lang'] = (
-            company.party.lang if company and company.party.lang else None)
+        context['document_lang'] = cls.document_lang
+        context['lang'] = cls.document_lang(records[0]) if records else None
 
         sales = {}
 
@@ -58,7 +64,7 @@ class PayoutReport(CompanyReport):
         context['sale_total'] = lambda invoice, name: sum(
             (getattr(s, name) for s in sales_of(invoice)), Decimal(0))
         context['address_lines'] = cls._address_lines
-        context['identifiers'] = cls._identifiers
+        context['siren'] = cls._siren
         context['vat_number'] = cls._vat_number
         context['price_digits'] = lambda value: (
             2 if value is None or value == round(value, 2) else 4)
@@ -67,23 +73,75 @@ class PayoutReport(CompanyReport):
         return context
 
     @staticmethod
+    def document_lang(invoice):
+        """The language of the document: the vendor's, else the company's,
+        else the default language"""
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        for party in [invoice.party, invoice.company.party]:
+            if party.lang:
+                return party.lang
+        return Lang.get()
+
+    @staticmethod
     def _address_lines(party):
         address = party.address_get(type='invoice')
         if not address:
             return []
         return [line for line in (address.full_address or '').split('\n')
-            if line]
+            if line.strip()]
 
     @staticmethod
-    def _identifiers(party):
-        tax = party.tax_identifier
-        return ['%s: %s' % (i.type_string or '', i.code)
-            for i in party.identifiers if i != tax]
+    def _siren(party):
+        for identifier in party.identifiers:
+            if identifier.type in {'fr_siren', 'fr_siret'}:
+                code = identifier.code.replace(' ', '')[:9]
+                return siren.format(code) if siren.is_valid(code) else code
+        return ''
 
     @staticmethod
     def _vat_number(party):
         tax = party.tax_identifier
-        return tax.code if tax else '—'
+        return tax.code if tax else ''
+
+    @classmethod
+    def _execute(cls, records, header, data, action):
+        """Render the document, then make it a Factur-X invoice: PDF/A-3
+        with the CII XML of the invoice embedded"""
+        oext, content = super()._execute(records, header, data, action)
+        if oext == 'pdf' and len(records) == 1:
+            content = cls._facturx(records[0], content)
+        return oext, content
+
+    @classmethod
+    def _facturx(cls, record, pdf):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        EDocument = pool.get('marketplace.payout.edocument')
+        invoice = Invoice(int(record))
+        if invoice.state not in {'posted', 'paid'}:
+            # a cancelled invoice is no longer an invoice to exchange
+            return pdf
+        xml = EDocument(invoice).render()
+        lang = cls.document_lang(invoice)
+        try:
+            return facturx.generate_from_binary(
+                pdf, xml, flavor='factur-x', level='en16931',
+                check_xsd=True, lang=(lang.code.split('_')[0] if lang
+                    else None))
+        except Exception as exception:
+            # A French company's payout refuses parties lacking the data
+            # the XML needs: an invalid XML is then an error to fix.
+            # Elsewhere the document stays a plain PDF.
+            if _in_france(invoice.company.party):
+                raise VendorInvoiceError(gettext(
+                        'marketplace_sales_payout.msg_payout_report_facturx',
+                        invoice=invoice.rec_name,
+                        error=exception)) from exception
+            logger.warning(
+                "%s: no Factur-X for %s: %s", cls.__name__, invoice.rec_name,
+                exception)
+            return pdf
 
     @classmethod
     def convert(cls, report, data, timeout=5 * 60, **kwargs):
@@ -108,7 +166,7 @@ class PayoutReport(CompanyReport):
                 subprocess.run([soffice, '--headless', '--nolockcheck',
                         '--nodefault', '--norestore',
                         '-env:UserInstallation=%s' % profile.as_uri(),
-                        '--convert-to', 'pdf', '--outdir', directory,
+                        '--convert-to', PDFA_FILTER, '--outdir', directory,
                         str(source)],
                     timeout=timeout, check=True,
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

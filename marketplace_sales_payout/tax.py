@@ -62,3 +62,14 @@ class Tax(metaclass=PoolMeta):
         if shared is not None:
             taxes = shared.get(taxes)
         return super().compute(taxes, price_unit, quantity, date)
+
+
+def tax_codes(tax):
+    """Return the UNECE (type, category) codes of the tax: its own, else VAT
+    at the standard rate (S) for a positive rate, zero rated (Z) otherwise"""
+    type_ = getattr(tax, 'unece_code', None) or 'VAT'
+    category = getattr(tax, 'unece_category_code', None)
+    if not category:
+        rate = tax.rate if tax and tax.type == 'percentage' else None
+        category = 'S' if rate else 'Z'
+    return type_, category

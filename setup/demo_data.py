@@ -95,6 +95,18 @@ SALES = [
     ]
 # The vendor whose payout invoice of the previous month is paid.
 PAID_VENDOR = "Atelier Lumière"
+# What the self-billing invoice must print of the company and of each vendor
+# (a French legal invoice): street, postal code, city and SIREN; the VAT
+# number is computed from the SIREN.
+COMPANY_LEGAL = ("12 rue des Artisans", "75011", "Paris", "812345676")
+VENDORS_LEGAL = {
+    "Atelier Lumière": (
+        "5 rue de la Verrerie", "69001", "Lyon", "823456785"),
+    "Céramiques du Sud": (
+        "14 chemin des Potiers", "13100", "Aix-en-Provence", "834567893"),
+    "Tissages Bretons": (
+        "2 quai de l'Odet", "29000", "Quimper", "845678903"),
+    }
 
 
 def periods(today=None):
@@ -324,6 +336,7 @@ def populate(config, today=None, say=print):
         vendor.marketplace_support_rate = support
         vendor.save()
         vendors[name] = vendor
+    setup_french_legal_data(config, company_party, vendors, say=say)
     Uom = Model.get('product.uom', config=config)
     unit, = Uom.find([('name', '=', 'Unit')])
     Template = Model.get('product.template', config=config)
@@ -430,6 +443,55 @@ def populate(config, today=None, say=print):
     else:
         say("No marketplace.payout wizard yet: no vendor billed")
     return result
+
+
+def french_vat_number(siren):
+    "The intra-EU VAT number of a French SIREN (key = (12 + 3 × SIREN) % 97)"
+    return 'FR%02d%s' % ((12 + 3 * (int(siren) % 97)) % 97, siren)
+
+
+def setup_french_legal_data(config, company_party, vendors, say=print):
+    """French language with French dates for the company and the vendors,
+    and the addresses, SIREN and VAT numbers the Autofacturation prints"""
+    from proteus import Model
+    say("French language, addresses, SIREN and VAT numbers")
+    Lang = Model.get('ir.lang', config=config)
+    fr, = Lang.find([('code', '=', 'fr')])
+    fr.date = '%d/%m/%Y'
+    fr.save()
+    if not fr.translatable:
+        fr.click('load_translations')
+    Country = Model.get('country.country', config=config)
+    france = Country.find([('code', '=', 'FR')])
+    if france:
+        france, = france
+    else:
+        france = Country(name="France", code='FR', code3='FRA')
+        france.save()
+    PaymentTerm = Model.get('account.invoice.payment_term', config=config)
+    term = PaymentTerm(name="30 jours fin de mois")
+    line = term.lines.new(type='remainder')
+    line.relativedeltas.new(days=30)
+    line.relativedeltas[0].day = 31
+    term.save()
+
+    Party = Model.get('party.party', config=config)
+    parties = [(Party(company_party.id), COMPANY_LEGAL)] + [
+        (Party(vendors[name].id), legal)
+        for name, legal in VENDORS_LEGAL.items() if name in vendors]
+    for party, (street, postal_code, city, siren) in parties:
+        address = party.addresses[0] if party.addresses \
+            else party.addresses.new()
+        address.street = street
+        address.postal_code = postal_code
+        address.city = city
+        address.country = france
+        party.identifiers.new(type='fr_siren', code=siren)
+        party.identifiers.new(type='eu_vat', code=french_vat_number(siren))
+        party.lang = fr
+        if party.id != company_party.id:
+            party.supplier_payment_term = term
+        party.save()
 
 
 def bill_previous_month(config, paid_vendor, payment_method, today):
