@@ -27,7 +27,7 @@ STATUSES = [
     ('paid', "Invoice Paid"),
     ('discrepancy', "Payment Discrepancy"),
     ]
-LATEST_SALES = 50
+LATEST_SALES = 20
 _amounts_cache = Cache(
     'sale.dashboard.revenue_expense.amounts', context=False)
 
@@ -666,3 +666,51 @@ class RevenueExpenseCategory(_RevenueExpenseMixin, ModelSQL, ModelView):
                     ).as_('result'),
                 ratio(per_category.revenue).as_('revenue_ratio'),
                 ratio(per_category.expense).as_('expense_ratio'))
+
+
+class RevenueExpense(ModelSQL, ModelView):
+    """Sales Dashboard Revenue and Expenses
+
+    One record for the company of the context: the months and the
+    categories of the fiscal year of the context, shown together in one
+    dashboard cell so that one filter (company, fiscal year, category)
+    drives both."""
+    __name__ = 'sale.dashboard.revenue_expense'
+    company = fields.Many2One('company.company', "Company")
+    fiscalyear = fields.Many2One('account.fiscalyear', "Fiscal Year")
+    months = fields.Function(fields.One2Many(
+            'sale.dashboard.revenue_expense.month', None, "Months",
+            readonly=True),
+        'get_lines', setter='set_lines')
+    categories = fields.Function(fields.One2Many(
+            'sale.dashboard.revenue_expense.category', None, "Categories",
+            readonly=True),
+        'get_lines', setter='set_lines')
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = Company.__table__()
+        return company.select(
+            company.id.as_('id'),
+            company.id.as_('company'),
+            integer(fiscalyear_id()).as_('fiscalyear'),
+            where=company.id == _company_id())
+
+    @classmethod
+    def get_lines(cls, records, names):
+        pool = Pool()
+        Month = pool.get('sale.dashboard.revenue_expense.month')
+        Category = pool.get('sale.dashboard.revenue_expense.category')
+        result = {}
+        for name, Model in [('months', Month), ('categories', Category)]:
+            if name in names:
+                ids = [l.id for l in Model.search([])]
+                result[name] = {r.id: ids for r in records}
+        return result
+
+    @classmethod
+    def set_lines(cls, records, name, value):
+        "The figures are computed: nothing to write"
+        pass
