@@ -27,7 +27,7 @@ STATUSES = [
     ('paid', "Invoice Paid"),
     ('discrepancy', "Payment Discrepancy"),
     ]
-LATEST_SALES = 50
+LATEST_SALES = 20
 _amounts_cache = Cache(
     'sale.dashboard.revenue_expense.amounts', context=False)
 
@@ -666,3 +666,4 @@ class RevenueExpenseCategory(_RevenueExpenseMixin, ModelSQL, ModelView):
                     ).as_('result'),
                 ratio(per_category.revenue).as_('revenue_ratio'),
                 ratio(per_category.expense).as_('expense_ratio'))
+

@@ -14,6 +14,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .exceptions import DepositAccessError, DepositError
+from .report import PDFReportMixin
 
 
 class ChequeDeposit(Workflow, ModelSQL, ModelView):
@@ -46,8 +47,20 @@ class ChequeDeposit(Workflow, ModelSQL, ModelView):
             },
         depends={'company'},
         help="The journal of the deposit move.")
+    bank = fields.Many2One(
+        'bank.account', "Bank Account", ondelete='RESTRICT',
+        domain=[
+            ('owners', '=', Eval('company_party', -1)),
+            ],
+        states={
+            'readonly': Eval('state') != 'draft',
+            'required': Eval('state') == 'draft',
+            },
+        help="The bank account of the company where the cheques are "
+        "deposited, printed with its IBAN on the slip.")
     bank_account = fields.Many2One(
-        'account.account', "Bank Account", required=True, states=_states,
+        'account.account', "Bank Ledger Account", required=True,
+        states=_states,
         domain=[
             ('company', '=', Eval('company', -1)),
             ('type', '!=', None),
@@ -55,6 +68,13 @@ class ChequeDeposit(Workflow, ModelSQL, ModelView):
             ('party_required', '=', False),
             ],
         help="The account debited with the total of the cheques.")
+    company_party = fields.Function(fields.Many2One(
+            'party.party', "Company Party",
+            context={
+                'company': Eval('company', -1),
+                },
+            depends={'company'}),
+        'on_change_with_company_party')
     payments = fields.One2Many(
         'account.payment', 'cheque_deposit', "Cheques",
         domain=[
@@ -123,6 +143,38 @@ class ChequeDeposit(Workflow, ModelSQL, ModelView):
     @staticmethod
     def default_state():
         return 'draft'
+
+    @classmethod
+    def _configuration_default(cls, name):
+        "The default of the sales configuration for the context company"
+        pool = Pool()
+        Configuration = pool.get('sale.configuration')
+        company = Transaction().context.get('company')
+        if company is None:
+            return None
+        value = Configuration(1).get_multivalue(name, company=company)
+        return value.id if value else None
+
+    @classmethod
+    def default_payment_journal(cls):
+        return cls._configuration_default('deposit_payment_journal')
+
+    @classmethod
+    def default_journal(cls):
+        return cls._configuration_default('deposit_journal')
+
+    @classmethod
+    def default_bank(cls):
+        return cls._configuration_default('deposit_bank')
+
+    @classmethod
+    def default_bank_account(cls):
+        return cls._configuration_default('deposit_bank_account')
+
+    @fields.depends('company')
+    def on_change_with_company_party(self, name=None):
+        if self.company:
+            return self.company.party
 
     @classmethod
     def default_date(cls):
@@ -372,7 +424,7 @@ class MoveLine(metaclass=PoolMeta):
         return super()._get_origin() + ['account.payment']
 
 
-class ChequeDepositReport(CompanyReport):
+class ChequeDepositReport(PDFReportMixin, CompanyReport):
     __name__ = 'sale.cheque.deposit'
 
     @classmethod

@@ -233,15 +233,28 @@ def _create_sales_demo(config, company, today):
             line.unit_price = Decimal(price)
         purchase.click('post')
 
+    # The company's bank account and the defaults of new deposit slips
+    BankAccount = Model.get('bank.account', config=config)
+    Configuration = Model.get('sale.configuration', config=config)
+    company_bank = BankAccount()
+    company_bank.owners.append(Party(company.party.id))
+    company_bank.numbers.new(
+        type='iban', number='FR76 3000 6000 0112 3456 7890 189')
+    company_bank.save()
+    configuration = Configuration(1)
+    configuration.deposit_payment_journal = journals['cheque']
+    configuration.deposit_journal = cash_journal
+    configuration.deposit_bank = company_bank
+    configuration.deposit_bank_account = bank_account
+    configuration.save()
+
     # The cheques of the previous months are on a posted deposit slip,
     # the last month's cheques wait for the next one.
     cheques = Payment.find([
             ('journal', '=', journals['cheque'].id),
             ('state', '=', 'succeeded'),
             ], order=[('date', 'ASC'), ('id', 'ASC')])
-    deposit = Deposit(
-        payment_journal=journals['cheque'], journal=cash_journal,
-        bank_account=bank_account, date=today)
+    deposit = Deposit(date=today)
     for cheque in cheques[:-2]:
         deposit.payments.append(Payment(cheque.id))
     deposit.save()

@@ -255,6 +255,154 @@ async function salesDashboard(page) {
     await shot(page, 'sales-dashboard');
 }
 
+// The sales desk at 1366 px (setup/e2e/run sets DESK=1 when the demo has
+// sales_management): the sales dashboard opened at its top with one filter
+// bar, a new deposit slip with the defaults of the configuration and the
+// Record Payment dialog of an invoice without horizontal scrollbar.
+const DESK_MENU = {
+    sales: env.MENU_SALE || 'Sales',
+    dashboard: env.MENU_SALES_DASHBOARD || 'Sales Dashboard',
+    deposits: env.MENU_DEPOSITS || 'Bank Deposits',
+};
+
+async function deskDashboard(page) {
+    step('desk: open Sales > Sales Dashboard at 1366 px');
+    await showMenu(page, true);
+    await expandMenu(page, DESK_MENU.sales, null);
+    await openMenu(page, DESK_MENU.dashboard, DESK_MENU.sales);
+    const board = page.locator('.tab-pane.active .board').first();
+    await board.waitFor({timeout: TIMEOUT});
+    // the three cells are loaded when the latest sales list has rows
+    await page.waitForFunction(() => {
+        const cells = document.querySelectorAll(
+            '.tab-pane.active .board .board-action');
+        return cells.length >= 3 && cells[1].querySelectorAll(
+            'tbody tr td').length > 0;
+    }, null, {timeout: TIMEOUT});
+    await showMenu(page, false);
+    await page.waitForTimeout(3000);
+    const desk = result.desk || (result.desk = {});
+    desk.dashboard = await page.evaluate(() => {
+        const tab = document.querySelector('.tab-pane.active');
+        const cells = Array.from(tab.querySelectorAll('.board .board-action'));
+        const scrolled = [document.scrollingElement].concat(
+            Array.from(tab.querySelectorAll('*')).concat([tab]))
+            .filter(el => el && el.scrollTop > 0).length;
+        // A cell with a context model shows its form in its filter box.
+        const filters = cells.filter(cell => Array.from(
+            cell.querySelectorAll('.filter-box .form')).some(
+            el => el.offsetParent !== null)).length;
+        const latest = cells[1];
+        const rows = Array.from(latest.querySelectorAll('tbody tr'))
+            .filter(tr => tr.offsetParent !== null
+                && tr.querySelector('td') && tr.innerText.trim()).length;
+        // The status column ends inside the visible part of its cell.
+        const status = Array.from(latest.querySelectorAll('th')).find(
+            th => /^(Status|Statut)$/.test(th.innerText.trim()));
+        const body = latest.querySelector('.panel-body');
+        const status_visible = Boolean(status) && (
+            status.getBoundingClientRect().right
+            <= body.getBoundingClientRect().right);
+        return {
+            status_visible: status_visible,
+            cells: cells.map(c => c.querySelector('.panel-heading')
+                .innerText.trim()),
+            scrolled: scrolled,
+            filters: filters,
+            latest_rows: rows,
+            text: tab.innerText.replace(/\s+/g, ' ').trim(),
+            height: document.scrollingElement.scrollHeight,
+        };
+    });
+    await shot(page, 'sales-dashboard-1366');
+}
+
+async function deskDepositSlip(page) {
+    step('desk: new deposit slip at 1366 px');
+    await showMenu(page, true);
+    await openMenu(page, DESK_MENU.deposits, DESK_MENU.sales);
+    await page.locator('.tab-pane.active .treeview').first()
+        .waitFor({timeout: TIMEOUT});
+    await page.locator('.tab-pane.active button[title="New"]:visible')
+        .first().click();
+    const form = page.locator('.tab-pane.active .form').first();
+    await form.waitFor({timeout: TIMEOUT});
+    // the defaults are loaded when the bank account shows its IBAN
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(
+        '.tab-pane.active .form input')).some(
+        i => /FR76/.test(i.value)), null, {timeout: TIMEOUT});
+    await showMenu(page, false);
+    await page.waitForTimeout(500);
+    result.desk.deposit_form = await form.evaluate(el => Array.from(
+        el.querySelectorAll('input:not([type=hidden]), select'))
+        .filter(i => i.offsetParent !== null)
+        .map(i => i.tagName === 'SELECT'
+            ? (i.selectedIndex >= 0 ? i.options[i.selectedIndex].text : '')
+            : i.value)
+        .filter(v => v).join(' | '));
+    await shot(page, 'cheque-deposit-form');
+}
+
+async function deskReceivePayment(page) {
+    step('desk: Record Payment dialog of an invoice at 1366 px');
+    await page.goto(BASE_URL + '#' + DATABASE + '/model/account.invoice/'
+        + env.DESK_INVOICE, {timeout: TIMEOUT});
+    const button = page.locator('.tab-pane.active .form button')
+        .filter({hasText: /Record Payment|Encaisser/}).first();
+    await button.waitFor({timeout: TIMEOUT});
+    await page.waitForTimeout(1000);
+    await button.click();
+    const dialog = page.locator('.modal:visible').last();
+    await dialog.waitFor({timeout: TIMEOUT});
+    const amount = dialog.locator('input[name="amount"]').first();
+    await amount.waitFor({timeout: TIMEOUT});
+    await page.waitForFunction(() => {
+        const input = Array.from(document.querySelectorAll(
+            '.modal input[name="amount"]')).pop();
+        return input && input.value;
+    }, null, {timeout: TIMEOUT});
+    await page.waitForTimeout(1000);
+    result.desk.receive_payment = await dialog.evaluate(el => {
+        const body = el.querySelector('.modal-body');
+        // the widest horizontal overflow inside the dialog
+        let overflow = body.scrollWidth - body.clientWidth;
+        for (const child of body.querySelectorAll('*')) {
+            const style = getComputedStyle(child);
+            if (['auto', 'scroll'].includes(style.overflowX)) {
+                overflow = Math.max(
+                    overflow, child.scrollWidth - child.clientWidth);
+            }
+        }
+        return {
+            amount: el.querySelector('input[name="amount"]').value,
+            width: el.querySelector('.modal-dialog').offsetWidth,
+            overflow: overflow,
+        };
+    });
+    await shot(page, 'receive-payment-dialog');
+    await dialog.locator('.modal-footer button')
+        .filter({hasText: /Cancel|Annuler/}).first().click();
+    await dialog.waitFor({state: 'hidden', timeout: TIMEOUT});
+}
+
+async function deskAt1366(browser, errors) {
+    const page = await browser.newPage({viewport: {width: 1366, height: 768}});
+    page.setDefaultTimeout(TIMEOUT);
+    page.on('pageerror', e => errors.push(String(e)));
+    try {
+        await login(page);
+        await deskDashboard(page);
+        await deskDepositSlip(page);
+        await deskReceivePayment(page);
+    } catch (e) {
+        await page.screenshot({path: path.join(SHOTS, 'failure.png')})
+            .catch(() => {});
+        throw e;
+    } finally {
+        await page.close();
+    }
+}
+
 (async () => {
     fs.mkdirSync(SHOTS, {recursive: true});
     const browser = await chromium.launch({
@@ -278,6 +426,9 @@ async function salesDashboard(page) {
         }
         if (env.DASHBOARD === '1') {
             await salesDashboard(page);
+        }
+        if (env.DESK === '1') {
+            await deskAt1366(browser, errors);
         }
     } catch (e) {
         failed = e;

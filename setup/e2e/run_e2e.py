@@ -57,10 +57,36 @@ def features(url):
             continue
         menu, = server.model.ir.ui.menu.read([menu_id], ['name'], context)
         menus[key] = menu['name']
+    found_desk = desk(server, context)
+    menus.update(found_desk.pop('menus'))
     to_bill = server.model.marketplace.sale.search(
         [('state', '=', 'to_invoice')], 0, None, None, context)
     return {'payout': payout, 'dashboard': dashboard, 'to_bill': to_bill,
-        'menus': menus}
+        'menus': menus, 'desk': found_desk}
+
+
+def desk(server, context):
+    """The menus of the sales desk walk and a posted customer invoice to
+    record a payment on (none when the demo has no sales_management)"""
+    menus = {}
+    for key, module, xml_id in [
+            ('MENU_SALE', 'sale', 'menu_sale'),
+            ('MENU_SALES_DASHBOARD', 'sales_dashboard',
+                'menu_sales_dashboard'),
+            ('MENU_DEPOSITS', 'sales_management', 'menu_cheque_deposit_form'),
+            ]:
+        try:
+            menu_id = server.model.ir.model.data.get_id(
+                module, xml_id, context)
+        except xmlrpc.client.Fault:
+            return {'menus': {}, 'invoice': None}
+        menu, = server.model.ir.ui.menu.read([menu_id], ['name'], context)
+        menus[key] = menu['name']
+    invoices = server.model.account.invoice.search([
+            ('type', '=', 'out'),
+            ('state', '=', 'posted'),
+            ], 0, 1, [('id', 'DESC')], context)
+    return {'menus': menus, 'invoice': invoices[0] if invoices else None}
 
 
 def main(argv=None):
@@ -111,6 +137,8 @@ def main(argv=None):
                 PAYOUT_TO=today.isoformat())
         if found['dashboard']:
             env['DASHBOARD'] = '1'
+        if found['desk']['invoice']:
+            env.update(DESK='1', DESK_INVOICE=str(found['desk']['invoice']))
         os.makedirs(args.shots, exist_ok=True)
         walk = subprocess.run(
             ['node', os.path.join(HERE, 'demo_e2e.js')], env=env,
@@ -119,7 +147,8 @@ def main(argv=None):
         result = json.loads(lines[-1]) if lines else {
             'error': 'the browser walk printed nothing'}
         result['features'] = {
-            'payout': found['payout'], 'dashboard': found['dashboard']}
+            'payout': found['payout'], 'dashboard': found['dashboard'],
+            'desk': bool(found['desk']['invoice'])}
         # What the walk changed: the sales left to bill after it.
         result['to_bill_before'] = len(found['to_bill'])
         result['to_bill_after'] = len(features(rpc)['to_bill'])
