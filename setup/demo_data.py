@@ -9,13 +9,15 @@ configuration ``<dir>/<name>.conf`` beside it.  A file ``<name>.ready`` marks a
 finished build: a second build of the same path does nothing, a half-built
 database (no marker) is removed and built again.
 
-What it holds (dates are relative to today, so that the demo is always
-current): a French company in EUR with the French chart of accounts, the
-fiscal years, three vendors, six products, four customers, five customer
-sales with discounts whose invoices are posted and paid (so eight marketplace
-sales exist), the marketplace configuration, the sales desk and dashboard
-data of ``setup/demo_sales.py`` when it exists and, when the payout module
-provides its wizard, the previous month billed with one vendor invoice paid.
+What it holds (dates are relative to the server's date at the start of the
+build, so that the demo is always current; the ``.ready`` file records that
+date as ``today``, read back by ``built_on()``): a French company in EUR with
+the French chart of accounts, the fiscal years, three vendors, six products,
+four customers, five customer sales with discounts whose invoices are posted
+and paid (so eight marketplace sales exist), the marketplace configuration,
+the sales desk and dashboard data of ``setup/demo_sales.py`` when it exists
+and, when the payout module provides its wizard, the previous month billed
+with one vendor invoice paid.
 ``DEMO_EXTRA_MODULES`` (names separated by spaces) activates more modules.
 """
 import argparse
@@ -246,9 +248,13 @@ def populate(config, today=None, say=print):
         set_fiscalyear_invoice_sequences)
     from trytond.modules.company.tests.tools import create_company, get_company
 
-    today = today or dt.date.today()
+    if today is None:
+        # the server's date, taken once: every demo date derives from it,
+        # even when the build runs across midnight
+        Date = Model.get('ir.date', config=config)
+        today = Date.today(config.context)
     (previous_start, _), _ = periods(today)
-    result = {'payout': False}
+    result = {'payout': False, 'today': today.isoformat()}
 
     say("Company, French chart of accounts, fiscal years")
     Party = Model.get('party.party', config=config)
@@ -386,7 +392,7 @@ def populate(config, today=None, say=print):
     demo_sales = _load_demo_sales()
     if demo_sales:
         say("Sales desk and dashboard demo (setup/demo_sales.py)")
-        demo_sales(config, company)
+        demo_sales(config, company, today)
 
     say("Customer sales, invoices posted and paid")
     Sale = Model.get('sale.sale', config=config)
@@ -511,7 +517,6 @@ def _build(db_path, password, today=None):
         json.dump({
                 **result,
                 'built': dt.datetime.now().isoformat(timespec='seconds'),
-                'today': (today or dt.date.today()).isoformat(),
                 'modules': modules,
                 }, fp)
         fp.write('\n')
@@ -607,6 +612,13 @@ def cached_copy(dest_dir, source=None):
         shutil.copyfile(source[key], target[key])
     write_config(target['db'])
     return target['db']
+
+
+def built_on(db_path=None):
+    """Return the date the demo database at db_path was built for (its
+    "today": the current month and the previous one derive from it)"""
+    with open(paths(db_path)['ready']) as fp:
+        return dt.date.fromisoformat(json.load(fp)['today'])
 
 
 def password_of(db_path=None):
