@@ -648,8 +648,26 @@ def main(argv=None):
     config_parser.add_argument('--db', default=None)
     config_parser.add_argument('--port', type=int, default=8000)
     config_parser.add_argument('--web-root', default=None)
+    populate_parser = sub.add_parser('populate',
+        help="fill an initialised database of any backend (setup/serve: "
+        "PostgreSQL) with the demo data and print what was done as JSON")
+    populate_parser.add_argument('--database', required=True)
+    populate_parser.add_argument('--config', required=True,
+        help="the trytond configuration file of that database")
+    sub.add_parser('modules',
+        help="print the modules the demo activates (those installed)")
     args = parser.parse_args(argv)
-    if args.command == 'build':
+    if args.command == 'populate':
+        from proteus import config as pconfig
+        config = pconfig.set_trytond(
+            database=args.database, config_file=args.config)
+        result = populate(config,
+            say=lambda msg: print(f'==> {msg}', file=sys.stderr))
+        print(json.dumps(result))
+    elif args.command == 'modules':
+        print(' '.join(available_modules(MODULES + os.environ.get(
+                        'DEMO_EXTRA_MODULES', '').split())))
+    elif args.command == 'build':
         if build(args.db, args.password, force=args.force):
             print("built", paths(args.db)['db'])
         else:
