@@ -9,13 +9,15 @@ configuration ``<dir>/<name>.conf`` beside it.  A file ``<name>.ready`` marks a
 finished build: a second build of the same path does nothing, a half-built
 database (no marker) is removed and built again.
 
-What it holds (dates are relative to today, so that the demo is always
-current): a French company in EUR with the French chart of accounts, the
-fiscal years, three vendors, six products, four customers, five customer
-sales with discounts whose invoices are posted and paid (so eight marketplace
-sales exist), the marketplace configuration, the sales desk and dashboard
-data of ``setup/demo_sales.py`` when it exists and, when the payout module
-provides its wizard, the previous month billed with one vendor invoice paid.
+What it holds (dates are relative to the server's date at the start of the
+build, so that the demo is always current; the ``.ready`` file records that
+date as ``today``, read back by ``built_on()``): a French company in EUR with
+the French chart of accounts, the fiscal years, three vendors, six products,
+four customers, five customer sales with discounts whose invoices are posted
+and paid (so eight marketplace sales exist), the marketplace configuration,
+the sales desk and dashboard data of ``setup/demo_sales.py`` when it exists
+and, when the payout module provides its wizard, the previous month billed
+with one vendor invoice paid.
 ``DEMO_EXTRA_MODULES`` (names separated by spaces) activates more modules.
 """
 import argparse
@@ -258,9 +260,13 @@ def populate(config, today=None, say=print):
         set_fiscalyear_invoice_sequences)
     from trytond.modules.company.tests.tools import create_company, get_company
 
-    today = today or dt.date.today()
+    if today is None:
+        # the server's date, taken once: every demo date derives from it,
+        # even when the build runs across midnight
+        Date = Model.get('ir.date', config=config)
+        today = Date.today(config.context)
     (previous_start, _), _ = periods(today)
-    result = {'payout': False}
+    result = {'payout': False, 'today': today.isoformat()}
 
     say("Company, French chart of accounts, fiscal years")
     Party = Model.get('party.party', config=config)
@@ -399,7 +405,7 @@ def populate(config, today=None, say=print):
     demo_sales = _load_demo_sales()
     if demo_sales:
         say("Sales desk and dashboard demo (setup/demo_sales.py)")
-        demo_sales(config, company)
+        demo_sales(config, company, today)
 
     say("Customer sales, invoices posted and paid")
     Sale = Model.get('sale.sale', config=config)
@@ -573,7 +579,6 @@ def _build(db_path, password, today=None):
         json.dump({
                 **result,
                 'built': dt.datetime.now().isoformat(timespec='seconds'),
-                'today': (today or dt.date.today()).isoformat(),
                 'modules': modules,
                 }, fp)
         fp.write('\n')
@@ -671,6 +676,13 @@ def cached_copy(dest_dir, source=None):
     return target['db']
 
 
+def built_on(db_path=None):
+    """Return the date the demo database at db_path was built for (its
+    "today": the current month and the previous one derive from it)"""
+    with open(paths(db_path)['ready']) as fp:
+        return dt.date.fromisoformat(json.load(fp)['today'])
+
+
 def password_of(db_path=None):
     "Return the admin password the demo database was built with"
     try:
@@ -698,8 +710,26 @@ def main(argv=None):
     config_parser.add_argument('--db', default=None)
     config_parser.add_argument('--port', type=int, default=8000)
     config_parser.add_argument('--web-root', default=None)
+    populate_parser = sub.add_parser('populate',
+        help="fill an initialised database of any backend (setup/serve: "
+        "PostgreSQL) with the demo data and print what was done as JSON")
+    populate_parser.add_argument('--database', required=True)
+    populate_parser.add_argument('--config', required=True,
+        help="the trytond configuration file of that database")
+    sub.add_parser('modules',
+        help="print the modules the demo activates (those installed)")
     args = parser.parse_args(argv)
-    if args.command == 'build':
+    if args.command == 'populate':
+        from proteus import config as pconfig
+        config = pconfig.set_trytond(
+            database=args.database, config_file=args.config)
+        result = populate(config,
+            say=lambda msg: print(f'==> {msg}', file=sys.stderr))
+        print(json.dumps(result))
+    elif args.command == 'modules':
+        print(' '.join(available_modules(MODULES + os.environ.get(
+                        'DEMO_EXTRA_MODULES', '').split())))
+    elif args.command == 'build':
         if build(args.db, args.password, force=args.force):
             print("built", paths(args.db)['db'])
         else:

@@ -64,7 +64,10 @@ def _create_sales_demo(config, company, today):
     Payment = Model.get('account.payment', config=config)
 
     if today is None:
-        today = dt.date.today()
+        # the server's date (company time zone), the one it gives to what
+        # it creates without an explicit date
+        Date = Model.get('ir.date', config=config)
+        today = Date.today(config.context)
     fiscalyear, = FiscalYear.find([
             ('company', '=', company.id),
             ('start_date', '<=', today),

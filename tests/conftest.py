@@ -8,6 +8,29 @@
   the database as it was (used around every bad input).
 - ``live_trytond``: start a real trytond on the test database (PostgreSQL, or
   a copy of the SQLite memory database in a file) for raw XML-RPC/JSON-RPC.
+
+Dates: a test never fixes "today" when it is imported.  The server dates
+what it creates (invoices, marketplace sales, payouts) with ``ir.date.today()``
+at that moment, in the company's time zone, so a run that crosses midnight (or
+a company whose time zone is not UTC) would compare against another day.
+Tests take the date from the server when they need it:
+
+- ``server_today()`` (also the ``server_today`` fixture) returns
+  ``ir.date.today()``: through ``Pool()`` inside a ``Transaction``, otherwise
+  through the connected proteus configuration (with the user's company
+  context, as the server sees it).  Call it right before what it is compared
+  with, not once at import.
+- ``build_marketplace()`` stores the day the data was built as
+  ``data['built_on']`` and ``data['last_month']`` (31 days before); its
+  ``payout()`` bills from ``data['last_month']`` to the server's date of the
+  call, so that every sale of the data falls in the period.
+- ``fresh_database()`` (also a fixture): the context manager of every
+  module-scoped fixture that builds a database
+  (``with fresh_database(): yield build_data(...)``): it drops a database
+  left behind by an earlier failure before it starts and always drops the
+  database when the block ends, failed or not, so that one failure never
+  makes every later fixture fail with ``database "test_..." already
+  exists``.
 """
 import contextlib
 import datetime as dt
@@ -27,8 +50,6 @@ from decimal import Decimal
 import pytest
 
 URI = os.environ.get('TRYTOND_DATABASE_URI', '')
-TODAY = dt.date.today()
-LAST_MONTH = TODAY - dt.timedelta(days=31)
 ON_POSTGRESQL = URI.startswith('postgresql')
 
 # Written by logging in or by opening a wizard, whatever the outcome
@@ -55,6 +76,41 @@ MONEY_SUMS = {
     }
 
 _dated_cache = {}
+
+
+def server_today():
+    """Return the date the server gives to what it creates now
+    (``ir.date.today()``, in the company's time zone when the context has a
+    company)"""
+    from trytond.transaction import Transaction
+    if Transaction().database:
+        from trytond.pool import Pool
+        return Pool().get('ir.date').today()
+    from proteus import Model
+    Date = Model.get('ir.date')
+    return Date.today(Date._config.context)
+
+
+@pytest.fixture(scope='session', name='server_today')
+def server_today_fixture():
+    return server_today
+
+
+@contextlib.contextmanager
+def fresh_database():
+    """Drop the test database left by an earlier failure, run the block and
+    drop the database whatever happens in it"""
+    from trytond.tests.test_tryton import drop_db
+    drop_db()
+    try:
+        yield
+    finally:
+        drop_db()
+
+
+@pytest.fixture(scope='session', name='fresh_database')
+def fresh_database_fixture():
+    return fresh_database
 
 
 def _tables(cursor, backend_name):
@@ -191,8 +247,12 @@ def build_marketplace():
     config = activate_modules(
         'marketplace_sales_payout', create_company, create_chart)
     company = get_company()
+    # The fiscal year runs from 6 months before to 5 months after this day:
+    # a run that crosses midnight (or New Year) still posts into it.
+    built_on = server_today()
+    last_month = built_on - dt.timedelta(days=31)
     fiscalyear = set_fiscalyear_invoice_sequences(
-        create_fiscalyear(today=TODAY))
+        create_fiscalyear(today=built_on))
     fiscalyear.click('create_period')
     accounts = get_accounts()
     method = create_payment_method()
@@ -248,10 +308,11 @@ def build_marketplace():
     def sell(lines, currency=None):
         return pay_invoice(invoice_of(lines, currency), method)
 
-    def payout(from_date=LAST_MONTH, to_date=TODAY, vendors=()):
+    def payout(from_date=None, to_date=None, vendors=()):
+        "Bill from last_month (default) to the server's today (default)"
         wizard = Wizard('marketplace.payout')
-        wizard.form.from_date = from_date
-        wizard.form.to_date = to_date
+        wizard.form.from_date = from_date or last_month
+        wizard.form.to_date = to_date or server_today()
         for vendor in vendors:
             wizard.form.vendors.append(Party(vendor.id))
         wizard.execute('bill')
@@ -264,6 +325,8 @@ def build_marketplace():
         'sequence': sequence, 'commission': commission.products[0],
         'customer': customer, 'fiscalyear': fiscalyear,
         'sell': sell, 'invoice_of': invoice_of, 'payout': payout,
+        'built_on': built_on, 'last_month': last_month,
+        'today': server_today,
         }
 
 

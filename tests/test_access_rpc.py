@@ -11,14 +11,11 @@ as:
 - a marketplace reader: reads every sale, edits none, cannot bill.
 After the attempts the administrator reads the same rates and states.
 """
-import datetime as dt
 import xmlrpc.client
 from decimal import Decimal
 
 import pytest
 
-TODAY = dt.date.today()
-LAST_MONTH = TODAY - dt.timedelta(days=31)
 PASSWORD = 'Access-Test-Pass-8'
 
 
@@ -27,8 +24,12 @@ class Attempts:
 
 
 @pytest.fixture(scope='module')
-def data(build_marketplace_db):
-    from trytond.tests.test_tryton import drop_db
+def data(build_marketplace_db, fresh_database):
+    with fresh_database():
+        yield build_data(build_marketplace_db)
+
+
+def build_data(build_marketplace_db):
     from proteus import Model
     from trytond.modules.marketplace_sales.tests.tools import (
         create_vendor, create_vendor_product)
@@ -89,8 +90,7 @@ def data(build_marketplace_db):
     assert len(data['sales'][alice.id]) == 3
     assert len(data['sales'][bob.id]) == 3
     assert all(len(v) == 1 for v in data['vendor_invoices'].values())
-    yield data
-    drop_db()
+    return data
 
 
 @pytest.fixture(scope='module')
@@ -297,8 +297,8 @@ def test_reader_cannot_edit_nor_bill(data, server):
         session = result[0]
         message = refused(server, 'reader',
             'wizard.marketplace.payout.execute', session, {
-                'start': {'from_date': JD(LAST_MONTH),
-                    'to_date': JD(TODAY), 'vendors': []}},
+                'start': {'from_date': JD(data['last_month']),
+                    'to_date': JD(data['today']()), 'vendors': []}},
             'bill', {})
     else:
         message = result

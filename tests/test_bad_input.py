@@ -19,15 +19,17 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import (
     AccessError, DigitsValidationError, ForeignKeyError, SQLConstraintError)
 
-TODAY = dt.date.today()
-LAST_MONTH = TODAY - dt.timedelta(days=31)
 RATE_HELP = (
     "it must be between 0 % and 100 %. Enter a percentage from 0 to 100.")
 
 
 @pytest.fixture(scope='module')
-def data(build_marketplace_db):
-    from trytond.tests.test_tryton import drop_db
+def data(build_marketplace_db, fresh_database):
+    with fresh_database():
+        yield build_data(build_marketplace_db)
+
+
+def build_data(build_marketplace_db):
     from proteus import Model
     from trytond.modules.marketplace_sales.tests.tools import (
         create_vendor, create_vendor_product, pay_invoice)
@@ -60,8 +62,7 @@ def data(build_marketplace_db):
                 ('state', '=', state), ('vendor', '=', vendor.id)],
             order=[('id', 'ASC')])[0],
         })
-    yield data
-    drop_db()
+    return data
 
 
 class Cases:
@@ -393,24 +394,26 @@ def test_currency_without_rate(data, unchanged):
     chf.save()
     invoice = data['invoice_of'](
         [(data['chair'], 1, Decimal('100'))], currency=chf, post=False)
+    today = data['today']()
     refused(unchanged, UserError,
         'No rate found for currency "Swiss Franc" on '
-        f'"{TODAY.strftime("%m/%d/%Y")}".',
+        f'"{today.strftime("%m/%d/%Y")}".',
         invoice.click, 'post')
 
 
 # Payout --------------------------------------------------------------------
 
 def test_payout_inverted_period(data, unchanged):
+    today = data['today']()
     refused(unchanged, UserError,
-        f'The payout period from {TODAY} to {TODAY - dt.timedelta(days=1)} '
+        f'The payout period from {today} to {today - dt.timedelta(days=1)} '
         'is empty: the start date must be on or before the end date.',
-        data['payout'], TODAY, TODAY - dt.timedelta(days=1))
+        data['payout'], today, today - dt.timedelta(days=1))
 
 
 def test_payout_empty_period(data, unchanged):
-    start = TODAY - dt.timedelta(days=400)
-    end = TODAY - dt.timedelta(days=370)
+    start = data['built_on'] - dt.timedelta(days=400)
+    end = data['built_on'] - dt.timedelta(days=370)
     refused(unchanged, UserError,
         f'Nothing left to bill from {start} to {end}: there is no '
         'marketplace sale to invoice in that period for these vendors.',
@@ -420,7 +423,8 @@ def test_payout_empty_period(data, unchanged):
 def test_payout_non_vendor_filter(data, unchanged):
     "Billing a party that is not a vendor bills nothing"
     refused(unchanged, UserError,
-        f'Nothing left to bill from {LAST_MONTH} to {TODAY}: there is no '
+        f'Nothing left to bill from {data["last_month"]} to '
+        f'{data["today"]()}: there is no '
         'marketplace sale to invoice in that period for these vendors.',
         data['payout'], vendors=[data['customer']])
 
@@ -477,15 +481,16 @@ def test_payout_vendor_without_payable(data, unchanged):
 def test_payout_closed_period(data, unchanged):
     "Billing into a closed period fails and leaves everything to invoice"
     Period = Model_('account.period')
+    today = data['today']()
     period, = Period.find([
-            ('start_date', '<=', TODAY), ('end_date', '>=', TODAY),
+            ('start_date', '<=', today), ('end_date', '>=', today),
             ('type', '=', 'standard')])
     period.click('close')
     try:
         refused(unchanged, UserError,
             f'To continue, you must reopen the period "{period.rec_name}" '
             f'of company "{data["company"].rec_name}" for the date '
-            f'"{TODAY.strftime("%m/%d/%Y")}".',
+            f'"{today.strftime("%m/%d/%Y")}".',
             data['payout'], vendors=[data['alice']])
     finally:
         period.click('reopen')
@@ -504,7 +509,7 @@ def test_payout_foreign_currency_without_rate(data, unchanged):
         create_vendor, create_vendor_product)
     Currency = Model_('currency.currency')
     eur = Currency(name="Euro", code='EUR', symbol="€")
-    eur.rates.new(date=LAST_MONTH, rate=Decimal('0.9'))
+    eur.rates.new(date=data['last_month'], rate=Decimal('0.9'))
     eur.save()
     frank = create_vendor("Frank", Decimal('0.1'))
     cup = create_vendor_product("Cup", Decimal('10'), frank, data['category'])
@@ -513,7 +518,7 @@ def test_payout_foreign_currency_without_rate(data, unchanged):
     Rate.delete(Rate.find([('currency', '=', eur.id)]))
     refused(unchanged, UserError,
         'No rate found for currency "Euro" on '
-        f'"{TODAY.strftime("%m/%d/%Y")}".',
+        f'"{data["today"]().strftime("%m/%d/%Y")}".',
         data['payout'], vendors=[data['alice'], frank])
 
 

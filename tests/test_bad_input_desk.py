@@ -6,7 +6,6 @@ Same rule as test_bad_input.py: the exact message, and the database left
 exactly as it was (``unchanged`` in conftest.py).  Built once on the cached
 database of the sales_management scenario.
 """
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -14,7 +13,6 @@ import pytest
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ForeignKeyError
 
-TODAY = dt.date.today()
 
 
 class Cases:
@@ -22,14 +20,18 @@ class Cases:
 
 
 @pytest.fixture(scope='module')
-def data():
+def data(fresh_database, server_today):
+    with fresh_database():
+        yield build_data(server_today)
+
+
+def build_data(server_today):
     from proteus import Model
     from trytond.modules.account.tests.tools import (
         create_chart, create_fiscalyear, get_accounts)
     from trytond.modules.account_invoice.tests.tools import (
         create_payment_term, set_fiscalyear_invoice_sequences)
     from trytond.modules.company.tests.tools import create_company
-    from trytond.tests.test_tryton import drop_db
     from trytond.tests.tools import activate_modules
 
     activate_modules(
@@ -38,7 +40,7 @@ def data():
     Company = Model.get('company.company')
     company, = Company.find()
     fiscalyear = set_fiscalyear_invoice_sequences(
-        create_fiscalyear(company))
+        create_fiscalyear(company, today=server_today()))
     fiscalyear.click('create_period')
     create_chart(company)
     accounts = get_accounts(company)
@@ -125,16 +127,15 @@ def data():
     deposit.click('post')
     waiting = receive(invoice(1), cheque_journal, 'CHQ-2')
 
-    yield {
+    return {
         'company': company, 'accounts': accounts, 'bank': bank,
         'cash_journal': cash_journal, 'cheque_journal': cheque_journal,
         'transfer_journal': transfer_journal, 'cheques_account': cheques_account,
         'customer': customer, 'product': product, 'sale_type': sale_type,
         'invoice': invoice, 'receive': receive, 'deposit': deposit,
         'deposited': deposited, 'waiting': waiting,
-        'fiscalyear': fiscalyear,
+        'fiscalyear': fiscalyear, 'today': server_today,
         }
-    drop_db()
 
 
 def refused(unchanged, error, message, call, *args, **kwargs):
@@ -199,7 +200,7 @@ def test_receive_payment_wrong_invoice(data, unchanged, which):
         invoice = data['deposited']
     else:
         invoice = Invoice(type='in', party=data['customer'],
-            invoice_date=TODAY)
+            invoice_date=data['today']())
         line = invoice.lines.new()
         line.product = data['product']
         line.quantity = 1
@@ -307,15 +308,16 @@ def test_deposit_in_closed_period(data, unchanged):
     Period = Model_('account.period')
     deposit = new_deposit(data)
     deposit.click('add_waiting')
+    today = data['today']()
     period, = Period.find([
-            ('start_date', '<=', TODAY), ('end_date', '>=', TODAY),
+            ('start_date', '<=', today), ('end_date', '>=', today),
             ('type', '=', 'standard')])
     period.click('close')
     try:
         refused(unchanged, UserError,
             f'To continue, you must reopen the period "{period.rec_name}" '
             f'of company "{data["company"].rec_name}" for the date '
-            f'"{TODAY.strftime("%m/%d/%Y")}".',
+            f'"{today.strftime("%m/%d/%Y")}".',
             deposit.click, 'post')
     finally:
         period.click('reopen')

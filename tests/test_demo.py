@@ -95,7 +95,7 @@ def marketplace_sales(db):
     return result
 
 
-def test_company_chart_and_modules(db):
+def test_company_chart_and_modules(db, demo_db):
     "A French company in EUR with the French chart and all modules"
     (name, currency), = rows(db, """
         SELECT p.name, c.code FROM company_company AS co
@@ -111,7 +111,7 @@ def test_company_chart_and_modules(db):
         'sale_opportunity', 'sale_subscription',
         'sale_discount'} <= activated
     years = {r[0] for r in rows(db, "SELECT name FROM account_fiscalyear")}
-    assert str(dt.date.today().year) in years
+    assert str(demo_data.built_on(demo_db).year) in years
     # The client opens on the menu, not on the configuration wizard.
     assert rows(db, "SELECT COUNT(*) FROM ir_module_config_wizard_item "
         "WHERE state != 'done'") == [(0,)]
@@ -171,16 +171,17 @@ def test_customer_invoices_paid(db):
         for n in numbers), numbers
 
 
-def test_marketplace_sales_amounts(db):
+def test_marketplace_sales_amounts(db, demo_db):
     "Eight marketplace sales with the amounts computed by hand"
+    built_on = demo_data.built_on(demo_db)
     (previous_start, previous_end), (current_start, today) = (
-        demo_data.periods())
+        demo_data.periods(built_on))
     sales = marketplace_sales(db)
     assert len(sales) == 8
 
     def sale(vendor, product, period, day):
         return sales[(vendor, product,
-                demo_data.sale_date(period, day))]
+                demo_data.sale_date(period, day, built_on))]
 
     # Worked example A: 2 × 100.00, 10 % off, 15 %, vendor bears 50 %.
     a = sale("Atelier Lumière", "Lampe de chevet", 'previous', 12)
@@ -228,7 +229,8 @@ def test_payout_of_previous_month(db, demo_db):
         built = json.load(fp)
     assert not built.get('payout_error'), built['payout_error']
     assert built['payout'] is True
-    (previous_start, previous_end), _ = demo_data.periods()
+    (previous_start, previous_end), _ = demo_data.periods(
+        demo_data.built_on(demo_db))
     sales = marketplace_sales(db)
     by_state = {}
     for (vendor, product, date), values in sales.items():

@@ -52,7 +52,7 @@ def server(tmp_path_factory):
         payout = bool(proxy.model.ir.action.wizard.search(
                 [('wiz_name', '=', 'marketplace.payout')], 0, 1, None,
                 context))
-        yield rpc, payout
+        yield rpc, payout, demo_data.built_on(db)
     finally:
         demo_data.stop_server(process)
 
@@ -75,7 +75,7 @@ def listing(output, vendor):
 @pytest.mark.parametrize('example', EXAMPLES)
 def test_list_unpaid_sales(server, example):
     "Céramiques du Sud: 87.49 + 102.38 + 116.66 unpaid, billed or not"
-    rpc, _ = server
+    rpc = server[0]
     code, out, err = run(example, rpc, "Céramiques du Sud")
     assert code == 0, err
     assert listing(out, "Céramiques du Sud") == (3, Decimal('306.53'))
@@ -89,8 +89,9 @@ def test_list_unpaid_sales(server, example):
         ])
 def test_payout_current_month(server, example, vendor, payout):
     "Bill the vendor's sales of the current month"
-    rpc, available = server
-    _, (start, today) = demo_data.periods()
+    rpc, available, built_on = server
+    # the current month of the demo: the one it was built in
+    _, (start, today) = demo_data.periods(built_on)
     code, out, err = run(example, rpc, vendor, '--payout',
         start.isoformat(), today.isoformat())
     if not available:

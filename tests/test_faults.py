@@ -12,7 +12,6 @@ payout is terminated (pg_terminate_backend) while it writes; whatever the
 dispatcher does then (retry or give up), every sale is billed at most once
 and every vendor invoice matches its sales.
 """
-import datetime as dt
 import os
 import threading
 import time
@@ -20,8 +19,6 @@ from decimal import Decimal
 
 import pytest
 
-TODAY = dt.date.today()
-LAST_MONTH = TODAY - dt.timedelta(days=31)
 ON_POSTGRESQL = os.environ.get(
     'TRYTOND_DATABASE_URI', '').startswith('postgresql')
 VENDORS = 3
@@ -33,8 +30,12 @@ class Faults:
 
 
 @pytest.fixture(scope='module')
-def data(build_marketplace_db):
-    from trytond.tests.test_tryton import drop_db
+def data(build_marketplace_db, fresh_database):
+    with fresh_database():
+        yield build_data(build_marketplace_db)
+
+
+def build_data(build_marketplace_db):
     from proteus import Model
     from trytond.modules.marketplace_sales.tests.tools import (
         create_vendor, create_vendor_product)
@@ -60,8 +61,7 @@ def data(build_marketplace_db):
     admin.save()
     data['vendors'] = vendors
     data['products'] = products
-    yield data
-    drop_db()
+    return data
 
 
 def pool_model(name):
@@ -193,7 +193,7 @@ def test_paid_hook_twice_creates_nothing(data, snapshot):
                 [i.id for i in customer_invoices] + [vendor_invoice.id])
             # the hook body, then the whole transition from posted again
             assert Sale.create_from_invoices(
-                invoices[:-1], lambda line: TODAY) == []
+                invoices[:-1], lambda line: data['built_on']) == []
             table = PoolInvoice.__table__()
             cursor = transaction.connection.cursor()
             cursor.execute(*table.update(
@@ -333,8 +333,8 @@ def test_payout_connection_killed(data, live_trytond):
     try:
         pconfig.set_xmlrpc(server.url('admin', PASSWORD))
         payout = Wizard('marketplace.payout')
-        payout.form.from_date = LAST_MONTH
-        payout.form.to_date = TODAY
+        payout.form.from_date = data['last_month']
+        payout.form.to_date = data['today']()
         try:
             payout.execute('bill')
             outcome = 'billed'

@@ -33,8 +33,9 @@ PASSWORD = 'concurrency-admin'
 CLEAR_MESSAGES = ("Nothing left to bill", "A payout is already running")
 
 
-def populate():
-    "Return the expected sales after building them through the paid hook"
+def populate(server_today):
+    """Return the expected sales after building them through the paid hook
+    and the server's date when they were built"""
     from proteus import Model
     from trytond.modules.account.tests.tools import (
         create_chart, create_fiscalyear, get_accounts)
@@ -50,7 +51,9 @@ def populate():
     config = activate_modules(
         'marketplace_sales_payout', create_company, create_chart)
     company = get_company()
-    fiscalyear = set_fiscalyear_invoice_sequences(create_fiscalyear())
+    built_on = server_today()
+    fiscalyear = set_fiscalyear_invoice_sequences(
+        create_fiscalyear(today=built_on))
     fiscalyear.click('create_period')
     accounts = get_accounts()
     method = create_payment_method()
@@ -108,7 +111,7 @@ def populate():
     admin.password = PASSWORD
     admin.save()
     Sale = Model.get('marketplace.sale')
-    return {s.id: s.payout_amount for s in Sale.find([])}
+    return {s.id: s.payout_amount for s in Sale.find([])}, built_on
 
 
 def free_port():
@@ -118,9 +121,14 @@ def free_port():
 
 
 @pytest.fixture
-def server(tmp_path):
-    from trytond.tests.test_tryton import DB_NAME, drop_db
-    expected = populate()
+def server(tmp_path, fresh_database, server_today):
+    with fresh_database():
+        yield from serve(tmp_path, server_today)
+
+
+def serve(tmp_path, server_today):
+    from trytond.tests.test_tryton import DB_NAME
+    expected, built_on = populate(server_today)
     port = free_port()
     config = tmp_path / 'trytond.conf'
     config.write_text(
@@ -148,7 +156,8 @@ def server(tmp_path):
                 time.sleep(0.5)
         yield {
             'url': f'http://admin:{PASSWORD}@127.0.0.1:{port}/{DB_NAME}/rpc/',
-            'expected': expected,
+            'expected': expected, 'built_on': built_on,
+            'today': server_today,
             }
     finally:
         process.terminate()
@@ -158,14 +167,16 @@ def server(tmp_path):
             process.kill()
             process.wait(timeout=20)
         log.close()
-        drop_db()
 
 
 def test_eight_clicks_bill_each_sale_once(server):
     from proteus import Model, Wizard
     from proteus import config as pconfig
 
-    today = dt.date.today()
+    # every sale was dated by the server on or after built_on
+    from_date = server['built_on'] - dt.timedelta(days=31)
+    pconfig.set_xmlrpc(server['url'])
+    to_date = server['today']()
     barrier = threading.Barrier(CLIENTS, timeout=120)
     outcomes = [None] * CLIENTS
 
@@ -173,8 +184,8 @@ def test_eight_clicks_bill_each_sale_once(server):
         try:
             pconfig.set_xmlrpc(server['url'])
             payout = Wizard('marketplace.payout')
-            payout.form.from_date = today - dt.timedelta(days=31)
-            payout.form.to_date = today
+            payout.form.from_date = from_date
+            payout.form.to_date = to_date
             barrier.wait()
             payout.execute('bill')
             outcomes[n] = ('invoices', None)
