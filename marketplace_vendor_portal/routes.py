@@ -138,6 +138,13 @@ class Page:
             sent.encode(), expected.encode())
 
     @property
+    def company_id(self):
+        "The company of the marketplace (prices and rates depend on it)"
+        Company = self.pool.get('company.company')
+        companies = Company.search([], order=[('id', 'ASC')], limit=1)
+        return companies[0].id if companies else None
+
+    @property
     def lang(self):
         Lang = self.pool.get('ir.lang')
         return Lang.get(self.language)
@@ -221,7 +228,8 @@ def portal_page(name, readonly=True):
             if not page.activated:
                 return page.not_found()
             page.load_session()
-            with Transaction().set_context(language=page.language):
+            with Transaction().set_context(
+                    language=page.language, company=page.company_id):
                 return func(page, **kwargs)
         wrapper.__name__ = func.__name__
         wrapper.__doc__ = func.__doc__
