@@ -8,7 +8,6 @@ them."""
 import datetime as dt
 from decimal import Decimal
 
-from sql import Literal
 from sql.aggregate import Count, Max, Min, Sum
 
 from trytond.pool import Pool
@@ -106,7 +105,7 @@ class VendorPortal:
         sale = Sale.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*sale.select(
-                Count(Literal('*')), Sum(sale.net_amount),
+                Count(sale.id), Sum(sale.net_amount),
                 Sum(sale.commission_amount), Sum(sale.payout_amount),
                 where=self._sale_where(sale, filter_)))
         count, net, commission, payout = cursor.fetchone()
