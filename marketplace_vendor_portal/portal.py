@@ -16,6 +16,8 @@ from trytond.transaction import Transaction
 SALE_STATES = ('to_invoice', 'awaiting_payment', 'paid')
 INVOICE_STATES = ('posted', 'paid')
 PAGE_SIZE = 50
+# Beyond any vendor's sales; keeps the SQL OFFSET within a bigint
+MAX_PAGE = 10 ** 6
 # The columns of the CSV file: the names of the marketplace.sale fields
 CSV_FIELDS = [
     'date', 'invoice', 'invoice_date', 'product', 'description', 'quantity',
@@ -46,7 +48,7 @@ class SaleFilter:
         if state is not None and state not in SALE_STATES:
             raise ValueError(state)
         page = int(args.get('page', '1') or 1)
-        if page < 1:
+        if not 1 <= page <= MAX_PAGE:
             raise ValueError(page)
         return cls(date('from'), date('to'), state, page)
 

@@ -23,8 +23,8 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from . import templates
-from .portal import PAGE_SIZE, SALE_STATES, CSV_FIELDS, SaleFilter, \
-    VendorPortal
+from .portal import (
+    CSV_FIELDS, MAX_PAGE, PAGE_SIZE, SALE_STATES, SaleFilter, VendorPortal)
 from .templates import _, fmt
 
 SESSION_COOKIE = 'marketplace_vendor_session'
@@ -412,7 +412,7 @@ def _page_number(page):
         number = int(page.request.args.get('page', '1') or 1)
     except ValueError:
         return None
-    return number if number >= 1 else None
+    return number if 1 <= number <= MAX_PAGE else None
 
 
 @app.route(BASE + '/invoices', methods={'GET'})
