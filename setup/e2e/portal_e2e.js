@@ -135,8 +135,12 @@ async function walk(page) {
     page.setDefaultTimeout(TIMEOUT);
     const errors = [];
     page.on('pageerror', e => errors.push(String(e)));
-    page.on('console', m => {
-        if (m.type() === 'error') errors.push(m.text());
+    // Every answer of the portal must succeed (the browser's own
+    // favicon.ico request is not the portal's)
+    page.on('response', r => {
+        if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) {
+            errors.push(`${r.status()} ${r.url()}`);
+        }
     });
     let failed = null;
     try {
