@@ -107,7 +107,8 @@ class VendorPortal:
         sale = Sale.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*sale.select(
-                Count(sale.id), Sum(sale.net_amount),
+                # vendor, not id: the count is read from the index too
+                Count(sale.vendor), Sum(sale.net_amount),
                 Sum(sale.commission_amount), Sum(sale.payout_amount),
                 where=self._sale_where(sale, filter_)))
         count, net, commission, payout = cursor.fetchone()

@@ -8,6 +8,7 @@ gives nothing but the filter values and an invoice id, and an invoice that
 is not the session vendor's answers the same 404 as one that does not
 exist."""
 import csv
+import functools
 import hmac
 import io
 import secrets
@@ -144,7 +145,7 @@ class Page:
         companies = Company.search([], order=[('id', 'ASC')], limit=1)
         return companies[0].id if companies else None
 
-    @property
+    @functools.cached_property
     def lang(self):
         Lang = self.pool.get('ir.lang')
         return Lang.get(self.language)
@@ -155,11 +156,15 @@ class Page:
             self._currencies[currency_id] = Currency(currency_id)
         return self._currencies[currency_id]
 
+    @functools.cached_property
+    def company_currency(self):
+        Company = self.pool.get('company.company')
+        companies = Company.search([], order=[('id', 'ASC')], limit=1)
+        return companies[0].currency if companies else None
+
     def amount(self, value, currency=None):
         if currency is None:
-            Company = self.pool.get('company.company')
-            companies = Company.search([], limit=1)
-            currency = companies[0].currency if companies else None
+            currency = self.company_currency
         if currency is None:
             return self.lang.format_number(value, 2)
         return self.lang.currency(value, currency, grouping=True)
