@@ -1,45 +1,49 @@
 # This file is part of the marketplace modules for Tryton.
-from trytond.cache import Cache
-from trytond.model import fields
+import logging
+
+from sql import Null
+
+from trytond import backend
 from trytond.pool import PoolMeta
-from trytond.pyson import Eval
 from trytond.transaction import Transaction
+
+logger = logging.getLogger(__name__)
 
 
 class User(metaclass=PoolMeta):
     __name__ = 'res.user'
 
-    marketplace_vendor = fields.Many2One(
-        'party.party', "Marketplace Vendor",
-        context={
-            'company': Eval('company', -1),
-            },
-        depends={'company'},
-        help="For vendor portal users: the vendor whose marketplace sales "
-        "and vendor invoices the user may see.")
-    # Asked by every record rule evaluation (ir.rule cache key): reading the
-    # user each time cost a query per search
-    _marketplace_vendors_cache = Cache(
-        'res_user.get_marketplace_vendors', context=False)
+    @classmethod
+    def __register__(cls, module_name):
+        super().__register__(module_name)
+        cls._retire_marketplace_vendors()
 
     @classmethod
-    def get_marketplace_vendors(cls):
-        "The vendor party ids the current user is limited to"
-        user_id = Transaction().user
-        if not user_id:
-            return ()
-        vendors = cls._marketplace_vendors_cache.get(user_id)
-        if vendors is None:
-            user = cls(user_id)
-            vendors = (
-                (user.marketplace_vendor.id,) if user.marketplace_vendor
-                else ())
-            cls._marketplace_vendors_cache.set(user_id, vendors)
-        return vendors
+    def _retire_marketplace_vendors(cls):
+        """Deactivate the users of the retired vendor portal group.
 
-    @classmethod
-    def on_modification(cls, mode, users, field_names=None):
-        super().on_modification(mode, users, field_names=field_names)
-        if mode != 'write' or (
-                field_names is None or 'marketplace_vendor' in field_names):
-            cls._marketplace_vendors_cache.clear()
+        Vendors are not ERP users: an ERP user reaches every model that has
+        no access record for its groups, so no set of groups and record rules
+        can keep a vendor to its own rows. The former users linked to a
+        vendor (column marketplace_vendor) are deactivated; the column is
+        kept so that the vendor portal module turns them into web users."""
+        table_h = backend.TableHandler(cls)
+        if not table_h.column_exist('marketplace_vendor'):
+            return
+        cursor = Transaction().connection.cursor()
+        table = cls.__table__()
+        cursor.execute(*table.select(
+                table.id, table.login,
+                where=(table.marketplace_vendor != Null)
+                & (table.active == True)))  # noqa: E712
+        users = cursor.fetchall()
+        if not users:
+            return
+        cursor.execute(*table.update(
+                [table.active], [False],
+                where=table.id.in_([u[0] for u in users])))
+        for user_id, login in users:
+            logger.warning(
+                "res.user %s (%s) was a marketplace vendor portal user: "
+                "deactivated, vendors use the web portal of the "
+                "marketplace_vendor_portal module", user_id, login)

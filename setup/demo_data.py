@@ -42,6 +42,7 @@ MODULES = [
     'marketplace_sales', 'marketplace_sales_payout',
     'sales_dashboard', 'sales_management',
     'account_fr', 'sale_opportunity', 'sale_subscription',
+    'marketplace_vendor_portal',
     ]
 
 # The vendors: name, commission rate, share of discounts they bear.
@@ -500,6 +501,40 @@ def setup_french_legal_data(config, company_party, vendors, say=print):
         party.save()
 
 
+def portal_email(vendor_name):
+    "The demo e-mail of a vendor's web user: atelier-lumiere@example.com"
+    import unicodedata
+    ascii_name = unicodedata.normalize('NFKD', vendor_name).encode(
+        'ascii', 'ignore').decode()
+    slug = '-'.join(''.join(
+            c if c.isalnum() else ' ' for c in ascii_name.lower()).split())
+    return f'{slug}@example.com'
+
+
+def create_vendor_web_users(config, password, say=print):
+    """Give each demo vendor a web user of the vendor portal (its e-mail
+    from portal_email, the demo password) and load the French translations
+    the portal pages use; return the e-mails by vendor name"""
+    from proteus import Model
+    Party = Model.get('party.party', config=config)
+    WebUser = Model.get('web.user', config=config)
+    Lang = Model.get('ir.lang', config=config)
+    say("Vendor portal: a web user per vendor, French translations")
+    french, = Lang.find([('code', '=', 'fr')])
+    if not french.translatable:
+        french.click('load_translations')
+    emails = {}
+    for vendor in Party.find([('marketplace_vendor', '=', True)],
+            order=[('name', 'ASC')]):
+        email = portal_email(vendor.name)
+        if not WebUser.find([('email', '=', email)]):
+            user = WebUser(email=email, party=vendor, email_valid=True)
+            user.password = password
+            user.save()
+        emails[vendor.name] = email
+    return emails
+
+
 def bill_previous_month(config, paid_vendor, payment_method, today):
     "Bill the previous month to the vendors and pay paid_vendor's invoice"
     from proteus import Model, Wizard
@@ -575,6 +610,9 @@ def _build(db_path, password, today=None):
     config = pconfig.set_trytond(
         database=p['name'], config_file=p['config'])
     result = populate(config, today=today, say=say)
+    if 'marketplace_vendor_portal' in modules:
+        result['portal_users'] = create_vendor_web_users(
+            config, password, say=say)
     with open(p['ready'], 'w') as fp:
         json.dump({
                 **result,
@@ -683,6 +721,18 @@ def built_on(db_path=None):
         return dt.date.fromisoformat(json.load(fp)['today'])
 
 
+def portal_login(db_path=None):
+    "The e-mail of the first demo vendor's web user, from the build record"
+    try:
+        with open(paths(db_path)['ready']) as fp:
+            users = json.load(fp).get('portal_users') or {}
+    except (OSError, ValueError):
+        users = {}
+    if not users:
+        return "none: rebuild the demo with DEMO_REBUILD=1"
+    return users[sorted(users)[0]]
+
+
 def password_of(db_path=None):
     "Return the admin password the demo database was built with"
     try:
@@ -716,10 +766,15 @@ def main(argv=None):
     populate_parser.add_argument('--database', required=True)
     populate_parser.add_argument('--config', required=True,
         help="the trytond configuration file of that database")
+    portal_parser = sub.add_parser('portal-login',
+        help="print the e-mail of one demo vendor's portal login")
+    portal_parser.add_argument('--db', default=None)
     sub.add_parser('modules',
         help="print the modules the demo activates (those installed)")
     args = parser.parse_args(argv)
-    if args.command == 'populate':
+    if args.command == 'portal-login':
+        print(portal_login(args.db))
+    elif args.command == 'populate':
         from proteus import config as pconfig
         config = pconfig.set_trytond(
             database=args.database, config_file=args.config)

@@ -228,9 +228,10 @@ def unchanged():
     return Unchanged()
 
 
-def build_marketplace():
-    """Activate marketplace_sales_payout (the cached database of the payout
-    scenario), complete the configuration and return what tests need to
+def build_marketplace(module='marketplace_sales_payout'):
+    """Activate module (marketplace_sales_payout by default: the cached
+    database of the payout scenario), complete the configuration and return
+    what tests need to
     sell and bill: sell(lines) posts and pays a customer invoice,
     payout(...) runs the wizard"""
     from proteus import Model, Wizard
@@ -244,8 +245,7 @@ def build_marketplace():
         create_payment_method, pay_invoice)
     from trytond.tests.tools import activate_modules
 
-    config = activate_modules(
-        'marketplace_sales_payout', create_company, create_chart)
+    config = activate_modules(module, create_company, create_chart)
     company = get_company()
     # The fiscal year runs from 6 months before to 5 months after this day:
     # a run that crosses midnight (or New Year) still posts into it.
@@ -349,7 +349,7 @@ def free_port():
 class LiveTrytond:
     "A trytond process serving a copy (SQLite) or the test database (PG)"
 
-    def __init__(self, directory):
+    def __init__(self, directory, session_config="max_attempt = 1000\n"):
         from trytond.tests.test_tryton import DB_NAME
         self.directory = directory
         self.port = free_port()
@@ -364,7 +364,7 @@ class LiveTrytond:
         config.write_text(
             f"[database]\n{database_config}\n"
             f"[web]\nlisten = 127.0.0.1:{self.port}\n\n"
-            "[session]\nmax_attempt = 1000\n")
+            f"[session]\n{session_config}")
         trytond = shutil.which('trytond') or os.path.join(
             os.path.dirname(sys.executable), 'trytond')
         self.log_path = directory / 'trytond.log'
@@ -451,8 +451,8 @@ def live_trytond(tmp_path_factory):
     "Call it (after the data is built) to start a trytond on the database"
     servers = []
 
-    def start():
-        server = LiveTrytond(tmp_path_factory.mktemp('live'))
+    def start(**kwargs):
+        server = LiveTrytond(tmp_path_factory.mktemp('live'), **kwargs)
         servers.append(server)
         return server
     yield start

@@ -1,12 +1,14 @@
 # This file is part of the marketplace modules for Tryton.
-"""Access rules proved with real users through raw RPC (issue #8, part 4).
+"""Access rules proved with real users through raw RPC (issues #8, #26).
 
 A running trytond (on PostgreSQL: the test database; on SQLite: a file copy
-of it) is called with plain ``xmlrpc.client`` and plain ``urllib`` JSON-RPC,
-as:
-- a vendor portal user: reads only its own marketplace sales, vendor
-  invoices and their lines; writes nothing; cannot switch vendor; cannot bill;
-- a plain sales user: cannot change rates, vendors or the configuration,
+of it) is called with plain ``xmlrpc.client`` and plain ``urllib`` JSON-RPC:
+- no ERP user can be a vendor any more: the vendor portal group, its record
+  rules and the user's vendor field are gone (vendors are web users of the
+  portal, see test_portal_http.py);
+- the probes that once let a vendor portal user out of its vendor, re-run
+  as a plain sales user: the answers are those the README lists;
+- a plain sales user cannot change rates, vendors or the configuration,
   cannot read the ledger, cannot bill;
 - a marketplace reader: reads every sale, edits none, cannot bill.
 After the attempts the administrator reads the same rates and states.
@@ -47,31 +49,31 @@ def build_data(build_marketplace_db):
 
     Group = Model.get('res.group')
     User = Model.get('res.user')
-    portal_group, = Group.find([('name', '=', "Marketplace Vendor Portal")])
     sales_group, = Group.find([('name', '=', "Sales")])
     reader_group, = Group.find([('name', '=', "Marketplace")])
 
-    def user(login, groups, vendor=None):
+    def user(login, groups):
         user = User(login=login, name=login.title())
         for group in groups:
             user.groups.append(Group(group.id))
-        user.marketplace_vendor = vendor
         user.password = PASSWORD
         user.save()
         return user
     admin = User(data['config'].user)
     admin.password = PASSWORD
     admin.save()
-    user('portal_alice', [portal_group], alice)
-    user('portal_bob', [portal_group], bob)
     user('seller', [sales_group])
     user('reader', [reader_group])
+
+    Address = Model.get('party.address')
+    address = Address(party=bob, street="1 Vendor Street", city="Paris")
+    address.save()
 
     Sale = Model.get('marketplace.sale')
     Invoice = Model.get('account.invoice')
     InvoiceLine = Model.get('account.invoice.line')
     data.update({
-        'alice': alice, 'bob': bob, 'chair': chair, 'lamp': lamp,
+        'alice': alice, 'bob': bob, 'bob_address': address.id, 'chair': chair, 'lamp': lamp,
         'sales': {
             v.id: sorted(s.id for s in Sale.find([('vendor', '=', v.id)]))
             for v in [alice, bob]},
@@ -129,87 +131,82 @@ def JD(value):
         'day': value.day}
 
 
-def test_portal_user_xmlrpc(data, server):
-    "A vendor portal user reads its own rows only (xmlrpc.client)"
-    alice, bob = data['alice'].id, data['bob'].id
-    rpc = server.xmlrpc('portal_alice', PASSWORD)
-    Sale = getattr(rpc.model, 'marketplace.sale')
-    Invoice = getattr(rpc.model, 'account.invoice')
-    Line = getattr(rpc.model, 'account.invoice.line')
-
-    assert sorted(Sale.search([], 0, None, None, {})) == data['sales'][alice]
-    rows = Sale.search_read([], 0, None, None, ['vendor', 'state'], {})
-    assert {r['vendor'] for r in rows} == {alice}
-    assert sorted(r['state'] for r in rows) == [
-        'awaiting_payment', 'awaiting_payment', 'to_invoice']
-    assert Sale.search_count([('vendor', '=', bob)], 0, None, {}) == 0
-    bob_sale = data['sales'][bob][0]
-    message = fault(Sale.read, [bob_sale], ['payout_amount'], {})
-    assert message.startswith(
-        'You are not allowed to read records "%s" of "Marketplace Sale" '
-        'because of at least one of these rules:' % bob_sale), message
-    assert "Vendor portal: own sales only" in message, message
-
-    # own vendor invoices only, never customer invoices nor Bob's
-    assert Invoice.search([], 0, None, None, {}) == (
-        data['vendor_invoices'][alice])
-    for other in [data['customer_invoices'][0],
-            data['vendor_invoices'][bob][0]]:
-        message = fault(Invoice.read, [other], ['total_amount'], {})
-        assert message == (
-            'You are not allowed to read records "%s" of "Account Invoice" '
-            'because of at least one of these rules:\n'
-            'Vendor portal: own vendor invoices only - Within groups: '
-            'Marketplace Vendor Portal' % other), message
-    assert sorted(Line.search([], 0, None, None, {})) == (
-        data['vendor_lines'][alice])
-    message = fault(Line.read, data['vendor_lines'][bob], ['amount'], {})
-    assert 'because of at least one of these rules' in message, message
-
-    # writes nothing
-    own = data['sales'][alice][-1]
-    message = fault(Sale.write, [own], {'payout_amount': 1}, {})
-    assert message == (
-        'You are not allowed to access "Marketplace Sale". - '
-        'Within groups: Marketplace Vendor Portal'), message
-    message = fault(Invoice.write, data['vendor_invoices'][alice],
-        {'comment': "changed"}, {})
-    assert message == (
-        'You are not allowed to access "Account Invoice". - '
-        'Within groups: Marketplace Vendor Portal'), message
-
-
-def test_portal_user_cannot_switch_vendor(data, server):
-    "Preferences cannot point the portal user to another vendor"
-    alice, bob = data['alice'].id, data['bob'].id
-    rpc = server.xmlrpc('portal_alice', PASSWORD)
+def test_no_user_can_be_a_vendor(data, server):
+    """The vendor portal group, its rules and the user's vendor field are
+    gone: no res.user can be limited to (or act as) a vendor"""
+    alice = data['alice'].id
+    rpc = server.xmlrpc('admin', PASSWORD)
+    Group = getattr(rpc.model, 'res.group')
+    assert Group.search([('name', 'ilike', '%vendor%')], 0, None, None,
+        {}) == []
+    RuleGroup = getattr(rpc.model, 'ir.rule.group')
+    assert RuleGroup.search([('name', 'ilike', '%vendor%')], 0, None, None,
+        {}) == []
+    Rule = getattr(rpc.model, 'ir.rule')
+    assert Rule.search([('domain', 'ilike', '%marketplace_vendors%')],
+        0, None, None, {}) == []
     User = getattr(rpc.model, 'res.user')
+    assert 'marketplace_vendor' not in User.fields_get([], {})
+    seller, = User.search([('login', '=', 'seller')], 0, None, None, {})
+    message = fault(User.write, [seller], {'marketplace_vendor': alice}, {})
+    assert 'marketplace_vendor' in message, message
+
+
+# The probes that let a vendor portal user out of its vendor, as a plain
+# sales user now: (name, method, params) -> 'result' or 'error'.  A sales
+# user is an employee: Tryton gives every ERP user the models without access
+# records of their groups (parties, addresses, contact mechanisms,
+# identifiers, products); the marketplace adds that rates, the vendor flag,
+# the configuration and the ledger are not theirs.
+PROBES = [
+    ('write vendor name', 'model.party.party.write',
+        lambda d: ([d['bob'].id], {'name': "Bob Renamed"}, {}), 'result'),
+    ('write customer name', 'model.party.party.write',
+        lambda d: ([d['customer'].id], {'name': "Customer Renamed"}, {}),
+        'result'),
+    ('write vendor address', 'model.party.address.write',
+        lambda d: ([d['bob_address']], {'street': "1 Other Street"}, {}),
+        'result'),
+    ('create vendor invoice e-mail', 'model.party.contact_mechanism.create',
+        lambda d: ([{'party': d['bob'].id, 'type': 'email',
+                        'value': 'other@example.com'}], {}), 'result'),
+    ('create vendor identifier', 'model.party.identifier.create',
+        lambda d: ([{'party': d['bob'].id, 'code': 'OTHER-1'}], {}),
+        'result'),
+    ('create party with a 10 MB name', 'model.party.party.create',
+        lambda d: ([{'name': 'x' * 10_000_000}], {}), 'result'),
+    ('read balances', 'model.party.party.read',
+        lambda d: ([d['bob'].id, d['customer'].id],
+            ['payable', 'receivable'], {}), 'result'),
+    ('read vendor rates', 'model.party.party.read',
+        lambda d: ([d['bob'].id], ['marketplace_commission_rate'], {}),
+        'result'),
+    ('read users and groups', 'model.res.user.search_read',
+        lambda d: ([], 0, None, None, ['login', 'groups'], {}), 'result'),
+    ('read marketplace configuration', 'model.marketplace.configuration.read',
+        lambda d: ([1], ['default_commission_rate'], {}), 'result'),
+    ('read products and prices', 'model.product.product.search_read',
+        lambda d: ([], 0, None, None, ['rec_name', 'list_price'], {}),
+        'result'),
+    ('search oracle through invoice', 'model.marketplace.sale.search',
+        lambda d: ([('invoice.marketplace_sales', 'where', [
+                            ('vendor', '=', d['bob'].id),
+                            ('payout_amount', '>=', 0)])],
+            0, None, None, {}), 'error'),
+    ('write sale', 'model.marketplace.sale.write',
+        lambda d: ([d['sales'][d['bob'].id][0]], {'payout_amount': 1}, {}),
+        'error'),
+    ]
+
+
+@pytest.mark.parametrize('name, method, params, expected', PROBES,
+    ids=[p[0] for p in PROBES])
+def test_seller_probes(data, server, name, method, params, expected):
     Attempts.count += 1
-    try:
-        User.set_preferences({'marketplace_vendor': bob}, {})
-    except xmlrpc.client.Fault:
-        pass
-    message = fault(User.write, [data['config'].user], {'login': 'x'}, {})
-    assert message.startswith('You are not allowed to'), message
-    Sale = getattr(rpc.model, 'marketplace.sale')
-    assert sorted(Sale.search([], 0, None, None, {})) == data['sales'][alice]
-    prefs = User.get_preferences(False, {})
-    assert prefs.get('marketplace_vendor') in (None, alice), prefs
-
-
-def test_portal_user_jsonrpc_cannot_bill(data, server):
-    "Bob's portal user through plain urllib JSON-RPC"
-    bob = data['bob'].id
-    kind, ids = server.jsonrpc('portal_bob', PASSWORD,
-        'model.marketplace.sale.search', [], 0, None, None, {})
-    assert (kind, sorted(ids)) == ('result', data['sales'][bob])
-    kind, ids = server.jsonrpc('portal_bob', PASSWORD,
-        'model.account.invoice.search', [], 0, None, None, {})
-    assert (kind, ids) == ('result', data['vendor_invoices'][bob])
-    message = refused(server, 'portal_bob',
-        'wizard.marketplace.payout.create', {})
-    assert message.startswith('You are not allowed to'), message
-
+    kind, answer = server.jsonrpc('seller', PASSWORD, method, *params(data))
+    assert kind == expected, (name, str(answer)[:300])
+    if kind == 'error':
+        assert answer.startswith('You are not allowed to'), answer
 
 RATE_WRITES = [
     ('party.party', 'alice', 'marketplace_commission_rate', D('0.01')),

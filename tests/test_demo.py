@@ -108,6 +108,7 @@ def test_company_chart_and_modules(db, demo_db):
             db, "SELECT name FROM ir_module WHERE state = 'activated'")}
     assert {'marketplace_sales', 'marketplace_sales_payout',
         'sales_dashboard', 'sales_management', 'account_fr',
+        'marketplace_vendor_portal',
         'sale_opportunity', 'sale_subscription',
         'sale_discount'} <= activated
     years = {r[0] for r in rows(db, "SELECT name FROM account_fiscalyear")}
@@ -252,6 +253,24 @@ def test_payout_of_previous_month(db, demo_db):
         }
 
 
+def test_vendor_web_users(db, demo_db):
+    "Each demo vendor has a web user of the portal; no ERP user is a vendor"
+    users = rows(db, """
+        SELECT u.email, p.name, u.active, u.password_hash IS NOT NULL
+        FROM web_user AS u JOIN party_party AS p ON p.id = u.party
+        ORDER BY u.email""")
+    assert users == [
+        ('atelier-lumiere@example.com', "Atelier Lumière", 1, 1),
+        ('ceramiques-du-sud@example.com', "Céramiques du Sud", 1, 1),
+        ('tissages-bretons@example.com', "Tissages Bretons", 1, 1),
+        ]
+    assert demo_data.portal_login(demo_db) == 'atelier-lumiere@example.com'
+    assert rows(db, "SELECT translatable FROM ir_lang WHERE code = 'fr'") == [
+        (1,)]
+    assert rows(db, "SELECT COUNT(*) FROM res_group "
+        "WHERE name LIKE '%Vendor Portal%'") == [(0,)]
+
+
 def test_second_build_reuses(demo_db, tmp_path):
     "A second build, and a second setup/demo, reuse the database"
     assert demo_data.build(demo_db) is False
@@ -290,6 +309,9 @@ def test_setup_demo_serves_web_client(demo_db):
             f'http://admin:marketplace-demo@127.0.0.1:{port}/demo/rpc/')
         context = proxy.model.res.user.get_preferences(True, {})
         assert proxy.model.marketplace.sale.search_count([], context) == 8
+        portal = f'http://127.0.0.1:{port}/demo/marketplace/vendor/login'
+        with urllib.request.urlopen(portal, timeout=30) as response:
+            assert 'name="password"' in response.read().decode('utf-8')
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         _, err = process.communicate(timeout=30)
@@ -297,3 +319,6 @@ def test_setup_demo_serves_web_client(demo_db):
     assert f'Web client : http://127.0.0.1:{port}/#demo' in err
     assert 'Login      : admin' in err
     assert 'Password   : marketplace-demo' in err
+    assert (f'Vendor portal : http://127.0.0.1:{port}/demo/marketplace/'
+        'vendor/login') in err
+    assert 'Vendor login  : atelier-lumiere@example.com' in err

@@ -9,7 +9,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MODULES = [
     'marketplace_sales', 'marketplace_sales_payout', 'sales_dashboard',
-    'sales_management']
+    'sales_management', 'marketplace_vendor_portal']
 
 
 @pytest.mark.parametrize('module', MODULES)
