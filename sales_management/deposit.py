@@ -54,10 +54,10 @@ class ChequeDeposit(Workflow, ModelSQL, ModelView):
             ],
         states={
             'readonly': Eval('state') != 'draft',
-            'required': Eval('state') == 'draft',
             },
         help="The bank account of the company where the cheques are "
-        "deposited, printed with its IBAN on the slip.")
+        "deposited, printed with its IBAN on the slip (proposed from the "
+        "sales configuration).")
     bank_account = fields.Many2One(
         'account.account', "Bank Ledger Account", required=True,
         states=_states,

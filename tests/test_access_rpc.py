@@ -13,6 +13,7 @@ of it) is called with plain ``xmlrpc.client`` and plain ``urllib`` JSON-RPC:
 - a marketplace reader: reads every sale, edits none, cannot bill.
 After the attempts the administrator reads the same rates and states.
 """
+import urllib.error
 import xmlrpc.client
 from decimal import Decimal
 
@@ -173,8 +174,10 @@ PROBES = [
     ('create vendor identifier', 'model.party.identifier.create',
         lambda d: ([{'party': d['bob'].id, 'code': 'OTHER-1'}], {}),
         'result'),
+    # PostgreSQL refuses to index a name that long (503, nothing written)
     ('create party with a 10 MB name', 'model.party.party.create',
-        lambda d: ([{'name': 'x' * 10_000_000}], {}), 'result'),
+        lambda d: ([{'name': 'x' * 10_000_000}], {}),
+        ('result', 'unavailable')),
     ('read balances', 'model.party.party.read',
         lambda d: ([d['bob'].id, d['customer'].id],
             ['payable', 'receivable'], {}), 'result'),
@@ -203,8 +206,14 @@ PROBES = [
     ids=[p[0] for p in PROBES])
 def test_seller_probes(data, server, name, method, params, expected):
     Attempts.count += 1
-    kind, answer = server.jsonrpc('seller', PASSWORD, method, *params(data))
-    assert kind == expected, (name, str(answer)[:300])
+    try:
+        kind, answer = server.jsonrpc(
+            'seller', PASSWORD, method, *params(data))
+    except urllib.error.HTTPError as error:
+        kind, answer = {503: 'unavailable'}.get(error.code, error), error
+    if not isinstance(expected, tuple):
+        expected = (expected,)
+    assert kind in expected, (name, str(answer)[:300])
     if kind == 'error':
         assert answer.startswith('You are not allowed to'), answer
 
