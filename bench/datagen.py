@@ -161,13 +161,16 @@ OUR_MODULES = ['marketplace_sales', 'marketplace_sales_payout',
 
 def update_modules(names=None):
     """Update our modules in the template databases to the code of the
-    working tree (trytond-admin -u)"""
+    working tree (trytond-admin -u), activating the modules they have come
+    to depend on"""
     admin = os.path.join(os.path.dirname(PYTHON), 'trytond-admin')
     for name in names or [n for n in list_dbs() if '_run_' not in n]:
         print(f"updating {name}...", file=sys.stderr)
         env = dict(os.environ, TRYTOND_DATABASE_URI=URI)
         env.pop('DB_CACHE', None)
-        subprocess.run([admin, '-d', name, '-u'] + OUR_MODULES,
+        subprocess.run(
+            [admin, '-d', name, '--activate-dependencies', '-u']
+            + OUR_MODULES,
             env=env, check=True, capture_output=True)
 
 
