@@ -45,7 +45,7 @@ _OTHER_AMOUNT = {
 def compute_amounts(
         currency, base_price, quantity, net_amount, commission_rate,
         support_rate):
-    """Return the amounts of a marketplace sale (DESIGN.md section 1).
+    """Return the amounts of a marketplace sale (doc/design.rst).
 
     Each stored amount is rounded once with the currency; commission is
     what is left of the net amount once the payout is known, so that

@@ -135,7 +135,7 @@ class MarketplaceSale(metaclass=PoolMeta):
         for sub_ids in _chunks(sorted({k[1] for k, _ in groups}), BROWSE):
             parties.update((p.id, p) for p in Party.browse(sub_ids))
         minimum = config.minimum_payout or Decimal(0)
-        skipped, to_bill, incomplete = [], [], []
+        skipped, to_bill = [], []
         for key, products in groups:
             total = sum(p.payout for p in products)
             vendor = parties[key[1]]

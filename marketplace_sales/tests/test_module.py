@@ -25,7 +25,7 @@ class MarketplaceSalesTestCase(CompanyTestMixin, ModuleTestCase):
 
     @with_transaction()
     def test_worked_examples(self):
-        "Worked examples A and B of DESIGN.md"
+        "Worked examples A and B of doc/design.rst"
         currency = create_currency('USD')
         a = compute_amounts(
             currency, Decimal('100'), Decimal(2), Decimal('180.00'),
