@@ -7,6 +7,11 @@ every ``scenario_*.rst`` of the modules and of the top-level ``tests/`` folder
 as one pytest item each, with the same setup, teardown, checker and option
 flags as ``trytond.tests.test_tryton.load_doc_tests``, so that nothing is
 silently skipped.
+
+A module's ``tests/test_scenario.py`` (Tryton's ``load_doc_tests``) becomes
+the collector of the scenarios of its folder, which are then not collected
+a second time as files of their own; a ``tests/`` folder without it (the
+cross-module one) has its scenarios collected as files.
 """
 import doctest
 import os
@@ -22,11 +27,22 @@ def pytest_configure(config):
         os.environ['DB_NAME'] = f"{os.environ['DB_NAME']}_{worker}"
 
 
+def _is_scenario(path):
+    return (path.suffix == '.rst'
+        and path.name.startswith('scenario_')
+        and path.parent.name == 'tests')
+
+
 def pytest_collect_file(parent, file_path):
-    if (file_path.suffix == '.rst'
-            and file_path.name.startswith('scenario_')
-            and file_path.parent.name == 'tests'):
+    if (_is_scenario(file_path)
+            and not (file_path.parent / 'test_scenario.py').exists()):
         return RstScenarioFile.from_parent(parent, path=file_path)
+
+
+def pytest_pycollect_makemodule(module_path, parent):
+    if (module_path.name == 'test_scenario.py'
+            and module_path.parent.name == 'tests'):
+        return ScenarioModule.from_parent(parent, path=module_path)
 
 
 class RstScenarioFile(pytest.File):
@@ -34,11 +50,29 @@ class RstScenarioFile(pytest.File):
         yield RstScenario.from_parent(self, name=self.path.name)
 
 
+class ScenarioModule(pytest.File):
+    "The scenarios of a test_scenario.py's folder, as load_doc_tests finds"
+
+    def collect(self):
+        for path in sorted(self.path.parent.glob('scenario_*.rst')):
+            item = RstScenario.from_parent(self, name=path.name)
+            item.scenario_path = path
+            yield item
+
+
 class ScenarioFailed(Exception):
     pass
 
 
 class RstScenario(pytest.Item):
+
+    @property
+    def scenario_path(self):
+        return getattr(self, '_scenario_path', self.path)
+
+    @scenario_path.setter
+    def scenario_path(self, path):
+        self._scenario_path = path
 
     def runtest(self):
         from trytond import backend
@@ -51,13 +85,13 @@ class RstScenario(pytest.Item):
         if backend.name == 'sqlite':
             optionflags |= STRIP_DECIMAL
         suite = doctest.DocFileSuite(
-            str(self.path), module_relative=False,
+            str(self.scenario_path), module_relative=False,
             setUp=doctest_setup, tearDown=doctest_teardown,
             encoding='utf-8', checker=doctest_checker,
             optionflags=optionflags)
         result = unittest.TestResult()
         cwd = os.getcwd()
-        os.chdir(self.path.parent)
+        os.chdir(self.scenario_path.parent)
         try:
             suite.run(result)
         finally:
@@ -72,4 +106,4 @@ class RstScenario(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, 0, f"scenario: {self.name}"
+        return self.scenario_path, 0, f"scenario: {self.name}"

@@ -5,7 +5,9 @@
   a content digest of the tables that hold money or numbering, and the money
   totals; two snapshots are equal only if nothing was written in between.
 - ``unchanged``: a context manager asserting that what runs inside it leaves
-  the database as it was (used around every bad input).
+  the database as it was (used around every bad input);
+  ``unchanged.refused(error, message, call, *args)`` asserts that the call
+  raises error with exactly that message and leaves the database as it was.
 - ``live_trytond``: start a real trytond on the test database (PostgreSQL, or
   a copy of the SQLite memory database in a file) for raw XML-RPC/JSON-RPC.
 
@@ -222,6 +224,15 @@ class Unchanged:
         Unchanged.rows += sum(v[0] for v in after['rows'].values())
         assert not changes, "the database changed:\n" + '\n'.join(changes)
 
+    def refused(self, error, message, call, *args, **kwargs):
+        """Call and assert it raises error with exactly message, leaving the
+        database unchanged; return the exception"""
+        with self():
+            with pytest.raises(error) as info:
+                call(*args, **kwargs)
+        assert info.value.message == message, info.value.message
+        return info.value
+
 
 @pytest.fixture(scope='session')
 def unchanged():
@@ -335,15 +346,38 @@ def build_marketplace_db():
     return build_marketplace
 
 
+def load_demo_data():
+    "Return setup/demo_data.py as a module (the demo's builder)"
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location('demo_data',
+        Path(__file__).resolve().parent.parent / 'setup' / 'demo_data.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='session')
+def demo_data():
+    "setup/demo_data.py, the demo's builder"
+    return load_demo_data()
+
+
 @pytest.fixture(scope='session')
 def snapshot():
     return db_snapshot
 
 
 def free_port():
+    "Return a TCP port of 127.0.0.1 that nothing listens on"
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope='session', name='free_port')
+def free_port_fixture():
+    return free_port
 
 
 class LiveTrytond:

@@ -15,9 +15,6 @@ from trytond.model.exceptions import AccessError, ForeignKeyError
 
 
 
-class Cases:
-    count = 0
-
 
 @pytest.fixture(scope='module')
 def data(fresh_database, server_today):
@@ -138,14 +135,6 @@ def build_data(server_today):
         }
 
 
-def refused(unchanged, error, message, call, *args, **kwargs):
-    Cases.count += 1
-    with unchanged():
-        with pytest.raises(error) as info:
-            call(*args, **kwargs)
-    assert info.value.message == message, info.value.message
-    return info.value
-
 
 def Model_(name):
     from proteus import Model
@@ -169,7 +158,7 @@ def new_deposit(data, journal=None):
 
 def test_cheque_journal_without_clearing(data, unchanged):
     PaymentJournal = Model_('account.payment.journal')
-    refused(unchanged, UserError,
+    unchanged.refused(UserError,
         'Set a clearing account (the "cheques to deposit" account) and a '
         'clearing journal on the cheque payment journal "Cheques bis".',
         PaymentJournal._proxy.create, [{
@@ -181,7 +170,7 @@ def test_cheque_journal_without_clearing(data, unchanged):
 
 def test_cheque_journal_clearing_removed(data, unchanged):
     PaymentJournal = Model_('account.payment.journal')
-    refused(unchanged, UserError,
+    unchanged.refused(UserError,
         'A value is required for field "Clearing Account" in record '
         '"Cheques" of "Account Payment Journal".',
         PaymentJournal._proxy.write, [data['cheque_journal'].id],
@@ -206,7 +195,7 @@ def test_receive_payment_wrong_invoice(data, unchanged, which):
         line.quantity = 1
         line.unit_price = Decimal('10')
         invoice.click('post')
-    refused(unchanged, UserError,
+    unchanged.refused(UserError,
         'You can record an incoming payment only on a posted customer '
         f'invoice, which "{invoice.rec_name}" is not.',
         Wizard, 'account.invoice.receive_payment', [invoice])
@@ -215,7 +204,7 @@ def test_receive_payment_wrong_invoice(data, unchanged, which):
 @pytest.mark.parametrize('amount', [Decimal('0'), Decimal('-10')])
 def test_receive_payment_amount_not_positive(data, unchanged, amount):
     invoice = data['invoice'](1)
-    refused(unchanged, UserError,
+    unchanged.refused(UserError,
         f'The amount of the incoming payment for invoice "{invoice.rec_name}" '
         f'is {amount}: enter an amount greater than zero.',
         data['receive'], invoice, data['transfer_journal'], amount=amount)
@@ -223,7 +212,7 @@ def test_receive_payment_amount_not_positive(data, unchanged, amount):
 
 def test_receive_cheque_without_number(data, unchanged):
     invoice = data['invoice'](1)
-    refused(unchanged, UserError,
+    unchanged.refused(UserError,
         'Enter the cheque number of the incoming payment for invoice '
         f'"{invoice.rec_name}".',
         data['receive'], invoice, data['cheque_journal'])
@@ -234,17 +223,16 @@ def test_receive_cheque_without_number(data, unchanged):
 def test_deposit_without_cheque_waiting(data, unchanged):
     deposit = new_deposit(data)
     # the waiting cheque is taken by a first slip
-    Cases.count += 1
     deposit.click('add_waiting')
     assert [p.cheque_number for p in deposit.payments] == ['CHQ-2']
     empty = new_deposit(data)
     try:
-        refused(unchanged, UserError,
+        unchanged.refused(UserError,
             'There is no received cheque waiting to be deposited in journal '
             '"Cheques": record the cheques from the customer invoices '
             'first.',
             empty.click, 'add_waiting')
-        refused(unchanged, UserError,
+        unchanged.refused(UserError,
             f'Deposit slip "{empty.rec_name}" has no cheque: add at least '
             'one received cheque before posting it.',
             empty.click, 'post')
@@ -255,7 +243,7 @@ def test_deposit_without_cheque_waiting(data, unchanged):
 def test_delete_posted_deposit(data, unchanged):
     Deposit = Model_('sale.cheque.deposit')
     deposit = data['deposit']
-    refused(unchanged, AccessError,
+    unchanged.refused(AccessError,
         f'You cannot delete deposit slip "{deposit.rec_name}" because it is '
         'posted.',
         Deposit._proxy.delete, [deposit.id], ctx())
@@ -264,7 +252,7 @@ def test_delete_posted_deposit(data, unchanged):
 def test_fail_deposited_cheque(data, unchanged):
     Payment = Model_('account.payment')
     cheque, = data['deposit'].payments
-    refused(unchanged, UserError,
+    unchanged.refused(UserError,
         f'You cannot change the state of cheque "{cheque.rec_name}" because '
         f'it is on the posted deposit slip "{data["deposit"].rec_name}".',
         Payment._proxy.write, [cheque.id], {'state': 'failed'}, ctx())
@@ -276,7 +264,7 @@ def test_deposit_cheque_of_other_journal(data, unchanged):
     invoice = data['receive'](data['invoice'](1), data['transfer_journal'])
     transfer, = invoice.incoming_payments
     deposit = new_deposit(data)
-    refused(unchanged, UserError,
+    unchanged.refused(UserError,
         f'Cheque "{transfer.rec_name}" cannot be deposited with slip '
         f'"{deposit.rec_name}": it must be a received (succeeded) payment '
         "of the slip's cheque journal.",
@@ -297,7 +285,7 @@ def test_posted_slip_cheques_fixed(data, unchanged, move):
     else:
         cheque, = data['waiting'].incoming_payments
         value = deposit.id
-    refused(unchanged, UserError,
+    unchanged.refused(UserError,
         f'You cannot put cheque "{cheque.rec_name}" on or take it off '
         f'deposit slip "{deposit.rec_name}" because the slip is posted.',
         Payment._proxy.write, [cheque.id], {'cheque_deposit': value}, ctx())
@@ -314,7 +302,7 @@ def test_deposit_in_closed_period(data, unchanged):
             ('type', '=', 'standard')])
     period.click('close')
     try:
-        refused(unchanged, UserError,
+        unchanged.refused(UserError,
             f'To continue, you must reopen the period "{period.rec_name}" '
             f'of company "{data["company"].rec_name}" for the date '
             f'"{today.strftime("%m/%d/%Y")}".',
@@ -333,7 +321,7 @@ def test_deposit_in_closed_period(data, unchanged):
 
 def test_delete_used_sale_type(data, unchanged):
     SaleType = Model_('sale.type')
-    refused(unchanged, ForeignKeyError,
+    unchanged.refused(ForeignKeyError,
         'The records could not be deleted because they are used by field '
         '"Sale Type" of "Account Invoice".',
         SaleType._proxy.delete, [data['sale_type'].id], ctx())
@@ -344,7 +332,7 @@ def test_delete_used_sale_type(data, unchanged):
 def test_dashboard_unknown_company(data, unchanged):
     Month = Model_('sale.dashboard.revenue_expense.month')
     context = dict(ctx(), company=999999)
-    refused(unchanged, UserError,
+    unchanged.refused(UserError,
         'You are trying to read records "999999" of "Company" that don\'t '
         'exist.',
         Month._proxy.search, [], 0, None, None, context)
@@ -356,7 +344,6 @@ def test_dashboard_bad_context(data, unchanged, context):
     """A fiscal year, company or category that does not exist shows
     nothing: no error, no row of another company or year"""
     from proteus import config
-    Cases.count += 1
     base = dict(config.get_config().context)
     base.update(context)
     names = ['sale.dashboard.revenue_expense.month',

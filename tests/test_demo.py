@@ -7,7 +7,6 @@ the vendors, the marketplace sales with amounts computed by hand, and the
 payout of the previous month when the payout module provides it.
 """
 import datetime as dt
-import importlib.util
 import json
 import os
 import shutil
@@ -29,19 +28,11 @@ pytestmark = pytest.mark.skipif(
     "the SQLite pass of setup/test only")
 
 
-def load_demo_data():
-    spec = importlib.util.spec_from_file_location(
-        'demo_data', ROOT / 'setup' / 'demo_data.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-demo_data = load_demo_data()
 
 
 @pytest.fixture(scope='module')
-def demo_db(tmp_path_factory):
+def demo_db(tmp_path_factory, demo_data):
     return demo_data.cached_copy(str(tmp_path_factory.mktemp('demo')))
 
 
@@ -95,7 +86,7 @@ def marketplace_sales(db):
     return result
 
 
-def test_company_chart_and_modules(db, demo_db):
+def test_company_chart_and_modules(db, demo_db, demo_data):
     "A French company in EUR with the French chart and all modules"
     (name, currency), = rows(db, """
         SELECT p.name, c.code FROM company_company AS co
@@ -149,7 +140,7 @@ def test_vendors_and_configuration(db):
         "WHERE sequence_type = ?", self_billing) == [(1,)]
 
 
-def test_customer_invoices_paid(db):
+def test_customer_invoices_paid(db, demo_data):
     "The five marketplace customer invoices, all posted and paid"
     customers = tuple(name for name, _ in demo_data.CUSTOMERS)
     states = rows(db, "SELECT i.state, COUNT(*) FROM account_invoice AS i "
@@ -172,7 +163,7 @@ def test_customer_invoices_paid(db):
         for n in numbers), numbers
 
 
-def test_marketplace_sales_amounts(db, demo_db):
+def test_marketplace_sales_amounts(db, demo_db, demo_data):
     "Eight marketplace sales with the amounts computed by hand"
     built_on = demo_data.built_on(demo_db)
     (previous_start, previous_end), (current_start, today) = (
@@ -221,7 +212,7 @@ def test_marketplace_sales_amounts(db, demo_db):
     assert not [k for k in sales if k[1] == "Emballage cadeau"]
 
 
-def test_payout_of_previous_month(db, demo_db):
+def test_payout_of_previous_month(db, demo_db, demo_data):
     "The previous month billed, the vendor invoice of Atelier Lumière paid"
     if not payout_activated(db):
         pytest.skip("marketplace_sales_payout provides no marketplace.payout"
@@ -253,7 +244,7 @@ def test_payout_of_previous_month(db, demo_db):
         }
 
 
-def test_vendor_web_users(db, demo_db):
+def test_vendor_web_users(db, demo_db, demo_data):
     "Each demo vendor has a web user of the portal; no ERP user is a vendor"
     users = rows(db, """
         SELECT u.email, p.name, u.active, u.password_hash IS NOT NULL
@@ -271,7 +262,7 @@ def test_vendor_web_users(db, demo_db):
         "WHERE name LIKE '%Vendor Portal%'") == [(0,)]
 
 
-def test_second_build_reuses(demo_db, tmp_path):
+def test_second_build_reuses(demo_db, tmp_path, demo_data):
     "A second build, and a second setup/demo, reuse the database"
     assert demo_data.build(demo_db) is False
     env = dict(os.environ, DEMO_DB=demo_db, DEMO_NO_SERVER='1')
@@ -286,7 +277,7 @@ def test_second_build_reuses(demo_db, tmp_path):
     assert os.path.getmtime(demo_db) == before
 
 
-def test_setup_demo_serves_web_client(demo_db):
+def test_setup_demo_serves_web_client(demo_db, demo_data):
     "setup/demo starts trytond with the web client and prints the login"
     sao = ROOT / 'var' / 'sao' / 'package' / 'index.html'
     if not sao.exists() and not shutil.which('npm'):

@@ -6,7 +6,6 @@ through the tryton-sao web client served by trytond on a copy of the demo
 database.  Skipped, with the reason shown, when chromium, node or the web
 client (and npm to install it) are missing.
 """
-import importlib.util
 import json
 import os
 import re
@@ -40,16 +39,8 @@ def missing():
 pytestmark = pytest.mark.skipif(bool(missing()), reason=missing() or '')
 
 
-def load_demo_data():
-    spec = importlib.util.spec_from_file_location(
-        'demo_data', ROOT / 'setup' / 'demo_data.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-def test_browser_walk(tmp_path):
-    demo_data = load_demo_data()
+def test_browser_walk(tmp_path, demo_data):
     db = demo_data.cached_copy(str(tmp_path / 'db'))
     shots = tmp_path / 'shots'
     report = tmp_path / 'e2e.json'

@@ -37,12 +37,7 @@ def missing():
 pytestmark = pytest.mark.skipif(bool(missing()), reason=missing() or '')
 
 
-def test_portal_walk(tmp_path):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'demo_data', ROOT / 'setup' / 'demo_data.py')
-    demo_data = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo_data)
+def test_portal_walk(tmp_path, demo_data):
     db = demo_data.cached_copy(str(tmp_path / 'db'))
     shots = tmp_path / 'shots'
     report = tmp_path / 'portal.json'

@@ -6,7 +6,6 @@ free port of 127.0.0.1; the proteus and the plain XML-RPC example list a
 vendor's unpaid sales and, when the payout module provides its wizard, bill
 a vendor for the current month.
 """
-import importlib.util
 import os
 import re
 import subprocess
@@ -24,20 +23,12 @@ pytestmark = pytest.mark.skipif(
     "against it on the SQLite pass of setup/test only")
 
 
-def load_demo_data():
-    spec = importlib.util.spec_from_file_location(
-        'demo_data', ROOT / 'setup' / 'demo_data.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-demo_data = load_demo_data()
 EXAMPLES = ['vendor_sales_proteus.py', 'vendor_sales_xmlrpc.py']
 
 
 @pytest.fixture(scope='module')
-def server(tmp_path_factory):
+def server(tmp_path_factory, demo_data):
     "Serve a copy of the demo; yield its XML-RPC URL and payout availability"
     directory = tmp_path_factory.mktemp('examples')
     db = demo_data.cached_copy(str(directory))
@@ -87,7 +78,7 @@ def test_list_unpaid_sales(server, example):
         ('vendor_sales_proteus.py', "Tissages Bretons", Decimal('143.84')),
         ('vendor_sales_xmlrpc.py', "Atelier Lumière", Decimal('85.00')),
         ])
-def test_payout_current_month(server, example, vendor, payout):
+def test_payout_current_month(server, example, vendor, payout, demo_data):
     "Bill the vendor's sales of the current month"
     rpc, available, built_on = server
     # the current month of the demo: the one it was built in

@@ -8,21 +8,13 @@ running"), never a raw database error.
 """
 import datetime as dt
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from decimal import Decimal
 
 import pytest
 
-URI = os.environ.get('TRYTOND_DATABASE_URI', '')
 pytestmark = pytest.mark.skipif(
-    not URI.startswith('postgresql'),
+    not os.environ.get('TRYTOND_DATABASE_URI', '').startswith('postgresql'),
     reason="the concurrency proof needs PostgreSQL: it runs in the "
     "PostgreSQL pass of setup/test")
 
@@ -33,140 +25,46 @@ PASSWORD = 'concurrency-admin'
 CLEAR_MESSAGES = ("Nothing left to bill", "A payout is already running")
 
 
-def populate(server_today):
+def populate(build_marketplace):
     """Return the expected sales after building them through the paid hook
     and the server's date when they were built"""
     from proteus import Model
-    from trytond.modules.account.tests.tools import (
-        create_chart, create_fiscalyear, get_accounts)
-    from trytond.modules.account_invoice.tests.tools import (
-        set_fiscalyear_invoice_sequences)
-    from trytond.modules.company.tests.tools import (
-        create_company, get_company)
     from trytond.modules.marketplace_sales.tests.tools import (
-        create_payment_method, create_vendor, create_vendor_product,
-        pay_invoice)
-    from trytond.tests.tools import activate_modules
+        create_vendor, create_vendor_product)
 
-    config = activate_modules(
-        'marketplace_sales_payout', create_company, create_chart)
-    company = get_company()
-    built_on = server_today()
-    fiscalyear = set_fiscalyear_invoice_sequences(
-        create_fiscalyear(today=built_on))
-    fiscalyear.click('create_period')
-    accounts = get_accounts()
-    method = create_payment_method()
-
-    Category = Model.get('product.category')
-    category = Category(name="Goods", accounting=True)
-    category.account_expense = accounts['expense']
-    category.account_revenue = accounts['revenue']
-    category.save()
-    Template = Model.get('product.template')
-    Uom = Model.get('product.uom')
-    unit, = Uom.find([('name', '=', 'Unit')])
-    commission = Template(name="Commission", default_uom=unit)
-    commission.type = 'service'
-    commission.account_category = category
-    commission.save()
-    Journal = Model.get('account.journal')
-    journal, = Journal.find([('type', '=', 'expense')])
-    SequenceType = Model.get('ir.sequence.type')
-    sequence_type, = SequenceType.find(
-        [('name', '=', "Marketplace Self-Billing")])
-    Sequence = Model.get('ir.sequence.strict')
-    sequence = Sequence(name="Self-billing", sequence_type=sequence_type,
-        company=company)
-    sequence.save()
-    Configuration = Model.get('marketplace.configuration')
-    configuration = Configuration(1)
-    configuration.commission_product, = commission.products
-    configuration.payout_journal = journal
-    configuration.self_billing_sequence = sequence
-    configuration.save()
-
+    data = build_marketplace()
     products = []
     for i in range(VENDORS):
         vendor = create_vendor(f"Vendor {i}", Decimal('0.15'), Decimal('0.5'))
         products.append(create_vendor_product(
-                f"Product {i}", Decimal('10'), vendor, category))
-    Party = Model.get('party.party')
-    customer = Party(name="Customer")
-    customer.save()
-    Invoice = Model.get('account.invoice')
+                f"Product {i}", Decimal('10'), vendor, data['category']))
     for n in range(INVOICES):
-        invoice = Invoice(type='out')
-        invoice.party = customer
-        for i, product in enumerate(products):
-            line = invoice.lines.new()
-            line.product = product
-            line.quantity = n + i + 1
-            line.unit_price = Decimal('9.99')
-        invoice.click('post')
-        pay_invoice(invoice, method)
+        data['sell']([
+                (product, n + i + 1, Decimal('9.99'))
+                for i, product in enumerate(products)])
 
     User = Model.get('res.user')
-    admin = User(config.user)
+    admin = User(data['config'].user)
     admin.password = PASSWORD
     admin.save()
     Sale = Model.get('marketplace.sale')
-    return {s.id: s.payout_amount for s in Sale.find([])}, built_on
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+    return {s.id: s.payout_amount for s in Sale.find([])}, data['built_on']
 
 
 @pytest.fixture
-def server(tmp_path, fresh_database, server_today):
+def server(
+        build_marketplace_db, fresh_database, server_today, live_trytond):
     with fresh_database():
-        yield from serve(tmp_path, server_today)
-
-
-def serve(tmp_path, server_today):
-    from trytond.tests.test_tryton import DB_NAME
-    expected, built_on = populate(server_today)
-    port = free_port()
-    config = tmp_path / 'trytond.conf'
-    config.write_text(
-        f"[database]\nuri = {URI}\n\n[web]\nlisten = 127.0.0.1:{port}\n\n"
-        "[session]\nmax_attempt = 100\n")
-    trytond = shutil.which('trytond') or os.path.join(
-        os.path.dirname(sys.executable), 'trytond')
-    log = open(tmp_path / 'trytond.log', 'w')
-    process = subprocess.Popen(
-        [trytond, '-c', str(config), '-d', DB_NAME],
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, (
-                (tmp_path / 'trytond.log').read_text()[-3000:])
-            try:
-                urllib.request.urlopen(
-                    f'http://127.0.0.1:{port}/', timeout=5).close()
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "trytond did not start"
-                time.sleep(0.5)
-        yield {
-            'url': f'http://admin:{PASSWORD}@127.0.0.1:{port}/{DB_NAME}/rpc/',
-            'expected': expected, 'built_on': built_on,
-            'today': server_today,
-            }
-    finally:
-        process.terminate()
+        expected, built_on = populate(build_marketplace_db)
+        trytond = live_trytond()
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
-        log.close()
+            yield {
+                'url': trytond.url('admin', PASSWORD),
+                'expected': expected, 'built_on': built_on,
+                'today': server_today,
+                }
+        finally:
+            trytond.stop()
 
 
 def test_eight_clicks_bill_each_sale_once(server):

@@ -15,7 +15,6 @@ PostgreSQL cannot be reached.
 """
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -53,12 +52,6 @@ elif not postgresql_reachable():
     pytestmark = pytest.mark.skip(
         reason=f"PostgreSQL is unreachable on {PG_HOST}:{PG_PORT} "
         f"(user {PG_USER}): setup/serve serves only PostgreSQL")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def pg_execute(query):
@@ -100,7 +93,7 @@ def children(pid):
 
 
 @pytest.fixture(scope='module')
-def served(tmp_path_factory):
+def served(tmp_path_factory, free_port):
     directory = tmp_path_factory.mktemp('serve')
     database = f'test_serve_{os.getpid()}'
     env = dict(os.environ,

@@ -118,4 +118,134 @@ class MarketplaceSalesTestCase(CompanyTestMixin, ModuleTestCase):
         check()
 
 
+
+def test_paid_hook_sql_and_orm_store_the_same_sales():
+    """The paid hook run again for paid invoices makes nothing new.  Where the
+    database hands out ids in advance (PostgreSQL) the paid hook inserts its
+    sales with one SQL query, where triggers watch their creation (or their
+    history is kept) the ORM creates them: both store the same values, for a
+    discounted sale line, a line without discount and the clawback of a
+    credit note"""
+    from proteus import Model, Wizard
+    from trytond.model import fields
+    from trytond.modules.account.tests.tools import (
+        create_chart, create_fiscalyear, get_accounts)
+    from trytond.modules.account_invoice.tests.tools import (
+        set_fiscalyear_invoice_sequences)
+    from trytond.modules.company.tests.tools import create_company
+    from trytond.modules.marketplace_sales.tests.tools import (
+        create_payment_method, create_vendor, create_vendor_product,
+        pay_invoice)
+    from trytond.tests.test_tryton import drop_db
+    from trytond.tests.tools import activate_modules
+    from trytond.transaction import Transaction
+
+    drop_db()
+    try:
+        config = activate_modules(
+            'marketplace_sales', create_company, create_chart)
+        Date = Model.get('ir.date')
+        today = Date.today(config.context)
+        fiscalyear = set_fiscalyear_invoice_sequences(
+            create_fiscalyear(today=today))
+        fiscalyear.click('create_period')
+        accounts = get_accounts()
+        method = create_payment_method()
+        Category = Model.get('product.category')
+        category = Category(name="Goods", accounting=True)
+        category.account_expense = accounts['expense']
+        category.account_revenue = accounts['revenue']
+        category.save()
+        alice = create_vendor("Alice", Decimal('0.15'), Decimal('0.5'))
+        bob = create_vendor("Bob", Decimal('0.125'))
+        chair = create_vendor_product(
+            "Chair", Decimal('100'), alice, category)
+        lamp = create_vendor_product("Lamp", Decimal('33.33'), bob, category)
+        Party = Model.get('party.party')
+        customer = Party(name="Customer")
+        customer.save()
+
+        Sale = Model.get('sale.sale')
+        sale = Sale(party=customer, invoice_method='order')
+        line = sale.lines.new()
+        line.product = chair
+        line.quantity = 2
+        line.discount_rate = Decimal('0.10')
+        line = sale.lines.new()
+        line.product = lamp
+        line.quantity = 3
+        sale.click('quote')
+        sale.click('confirm')
+        invoice, = sale.invoices
+        invoice.click('post')
+        pay_invoice(invoice, method, date=today)
+        credit = Wizard('account.invoice.credit', [invoice])
+        credit.execute('credit')
+        Invoice = Model.get('account.invoice')
+        credit_note, = Invoice.find([('id', '!=', invoice.id)])
+        for line in list(credit_note.lines):
+            if line.product != chair:
+                credit_note.lines.remove(line)
+        credit_note.lines[0].quantity = -1
+        credit_note.save()
+        credit_note.click('post')
+        pay_invoice(credit_note, method)
+        MarketplaceSale = Model.get('marketplace.sale')
+        assert len(MarketplaceSale.find([])) == 3
+
+        # the paid hook running twice for the same invoices makes nothing
+        with Transaction().start(config.database_name, 0) as transaction:
+            Ledger = Pool().get('marketplace.sale')
+            assert Ledger.create_from_invoices(
+                Pool().get('account.invoice').browse(
+                    [invoice.id, credit_note.id]),
+                lambda line: today) == []
+            transaction.commit()
+        assert len(MarketplaceSale.find([])) == 3
+
+        def sales_again(by_sql):
+            "Delete the sales and make them again, in a rolled back transaction"
+            with Transaction().start(config.database_name, 0) as transaction:
+                pool = Pool()
+                Ledger = pool.get('marketplace.sale')
+                Invoice_ = pool.get('account.invoice')
+                ids = [invoice.id, credit_note.id]
+                table = Ledger.__table__()
+                transaction.connection.cursor().execute(
+                    *table.delete(where=table.invoice.in_(ids)))
+                Ledger._by_sql = classmethod(lambda cls, mode: by_sql)
+                try:
+                    sales = Ledger.create_from_invoices(
+                        Invoice_.browse(ids), lambda line: today)
+                finally:
+                    del Ledger._by_sql
+                names = sorted(
+                    n for n, f in Ledger._fields.items()
+                    if n not in {'id', 'create_date'}
+                    and not isinstance(f, fields.Function))
+                return names, sorted(
+                    tuple(r[n] for n in names)
+                    for r in Ledger.read([s.id for s in sales], names))
+
+        names, by_sql = sales_again(True)
+        _, by_orm = sales_again(False)
+        assert by_sql == by_orm
+        rows = [dict(zip(names, row)) for row in by_sql]
+        assert sorted(
+            (r['quantity'], r['base_price'], r['net_amount'],
+                r['commission_amount'], r['payout_amount'])
+            for r in rows) == [
+            (-1.0, Decimal('100'), Decimal('-90.00'), Decimal('-10.00'),
+                Decimal('-80.00')),
+            (2.0, Decimal('100'), Decimal('180.00'), Decimal('20.00'),
+                Decimal('160.00')),
+            (3.0, Decimal('33.33'), Decimal('99.99'), Decimal('12.50'),
+                Decimal('87.49')),
+            ]
+        # the transactions were rolled back
+        assert len(MarketplaceSale.find([])) == 3
+    finally:
+        drop_db()
+
+
 del ModuleTestCase
