@@ -253,7 +253,7 @@ def build_marketplace(module='marketplace_sales_payout'):
     from trytond.modules.company.tests.tools import (
         create_company, get_company)
     from trytond.modules.marketplace_sales.tests.tools import (
-        create_payment_method, pay_invoice)
+        create_accounting_category, create_payment_method, pay_invoice)
     from trytond.tests.tools import activate_modules
 
     config = activate_modules(module, create_company, create_chart)
@@ -268,11 +268,7 @@ def build_marketplace(module='marketplace_sales_payout'):
     accounts = get_accounts()
     method = create_payment_method()
 
-    Category = Model.get('product.category')
-    category = Category(name="Goods", accounting=True)
-    category.account_expense = accounts['expense']
-    category.account_revenue = accounts['revenue']
-    category.save()
+    category = create_accounting_category(accounts=accounts)
     Uom = Model.get('product.uom')
     unit, = Uom.find([('name', '=', 'Unit')])
     Template = Model.get('product.template')

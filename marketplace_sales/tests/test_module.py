@@ -134,8 +134,8 @@ def test_paid_hook_sql_and_orm_store_the_same_sales():
         set_fiscalyear_invoice_sequences)
     from trytond.modules.company.tests.tools import create_company
     from trytond.modules.marketplace_sales.tests.tools import (
-        create_payment_method, create_vendor, create_vendor_product,
-        pay_invoice)
+        create_accounting_category, create_payment_method, create_vendor,
+        create_vendor_product, pay_invoice)
     from trytond.tests.test_tryton import drop_db
     from trytond.tests.tools import activate_modules
     from trytond.transaction import Transaction
@@ -151,11 +151,7 @@ def test_paid_hook_sql_and_orm_store_the_same_sales():
         fiscalyear.click('create_period')
         accounts = get_accounts()
         method = create_payment_method()
-        Category = Model.get('product.category')
-        category = Category(name="Goods", accounting=True)
-        category.account_expense = accounts['expense']
-        category.account_revenue = accounts['revenue']
-        category.save()
+        category = create_accounting_category(accounts=accounts)
         alice = create_vendor("Alice", Decimal('0.15'), Decimal('0.5'))
         bob = create_vendor("Bob", Decimal('0.125'))
         chair = create_vendor_product(

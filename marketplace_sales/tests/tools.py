@@ -65,3 +65,15 @@ def pay_invoice(invoice, payment_method, amount=None, date=None):
         pay.execute('pay')
     invoice.reload()
     return invoice
+
+
+def create_accounting_category(name="Goods", accounts=None):
+    "Create an accounting product category with the revenue and expense"
+    if accounts is None:
+        accounts = get_accounts()
+    Category = Model.get('product.category')
+    category = Category(name=name, accounting=True)
+    category.account_expense = accounts['expense']
+    category.account_revenue = accounts['revenue']
+    category.save()
+    return category
