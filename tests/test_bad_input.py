@@ -65,8 +65,6 @@ def build_data(build_marketplace_db):
     return data
 
 
-
-
 def ctx():
     from proteus import config
     return config.get_config().context

@@ -14,8 +14,6 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ForeignKeyError
 
 
-
-
 @pytest.fixture(scope='module')
 def data(fresh_database, server_today):
     with fresh_database():
@@ -133,7 +131,6 @@ def build_data(server_today):
         'deposited': deposited, 'waiting': waiting,
         'fiscalyear': fiscalyear, 'today': server_today,
         }
-
 
 
 def Model_(name):

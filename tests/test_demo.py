@@ -28,9 +28,6 @@ pytestmark = pytest.mark.skipif(
     "the SQLite pass of setup/test only")
 
 
-
-
-
 @pytest.fixture(scope='module')
 def demo_db(tmp_path_factory, demo_data):
     return demo_data.cached_copy(str(tmp_path_factory.mktemp('demo')))

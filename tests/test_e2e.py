@@ -39,7 +39,6 @@ def missing():
 pytestmark = pytest.mark.skipif(bool(missing()), reason=missing() or '')
 
 
-
 def test_browser_walk(tmp_path, demo_data):
     db = demo_data.cached_copy(str(tmp_path / 'db'))
     shots = tmp_path / 'shots'

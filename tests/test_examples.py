@@ -23,7 +23,6 @@ pytestmark = pytest.mark.skipif(
     "against it on the SQLite pass of setup/test only")
 
 
-
 EXAMPLES = ['vendor_sales_proteus.py', 'vendor_sales_xmlrpc.py']
 
 
