@@ -20,6 +20,8 @@ def test_stored_amounts_read_only_the_new_moves():
     from proteus import Model
     from trytond.modules.account.tests.tools import (
         create_chart, create_fiscalyear, get_accounts)
+    from trytond.modules.account_invoice.tests.tools import (
+        set_fiscalyear_invoice_sequences)
     from trytond.modules.company.tests.tools import create_company
     from trytond.modules.sales_dashboard import dashboard
     from trytond.tests.test_tryton import drop_db
@@ -34,9 +36,9 @@ def test_stored_amounts_read_only_the_new_moves():
         Company = Model.get('company.company')
         company, = Company.find()
         today = Model.get('ir.date').today(config.context)
-        fiscalyear = create_fiscalyear(
-            company,
-            (dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)))
+        fiscalyear = set_fiscalyear_invoice_sequences(create_fiscalyear(
+                company,
+                (dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))))
         fiscalyear.click('create_period')
         create_chart(company)
         accounts = get_accounts(company)
