@@ -23,3 +23,16 @@ def check_rate(record, field_name):
                 rate='{:f}'.format((rate * 100).normalize())))
 
 
+
+
+def chunks(ids, size=1000):
+    "Yield the slices of ids of at most size items"
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def to_decimal(value):
+    "Return the amount as Decimal (SQLite returns floats or strings)"
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))

@@ -1,36 +1,25 @@
 # This file is part of the marketplace modules for Tryton.
 import datetime
 import logging
-import time
 from array import array
 from collections import defaultdict, namedtuple
 from decimal import Decimal
 from itertools import groupby
 
-from sql import Cast, Literal
-from sql.conditionals import Case
-from sql.functions import CurrentTimestamp
-from sql.operators import Concat
-
-from trytond import backend
 from trytond.i18n import gettext
-from trytond.modules.account.exceptions import AccountMissing
 from trytond.model import ModelView, fields
+from trytond.modules.account.exceptions import AccountMissing
+from trytond.modules.marketplace_sales.common import chunks, to_decimal
 from trytond.modules.product import round_price
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateTransition, StateView, Wizard
 
+from . import bulk
 from .exceptions import NothingToBillError, PayoutError
 from .tax import shared_taxes
 
-CHUNK = 1000
-# Records instantiated in one list: ModelStorage.__init__ checks the whole id
-# list for each record, so a list of N records costs N² (asserts).
-BROWSE = 200
-INVOICE_CHUNK = 25
-LINE_CHUNK = 1000
 logger = logging.getLogger(__name__)
 
 
@@ -50,30 +39,27 @@ class MarketplaceSale(metaclass=PoolMeta):
 
     @classmethod
     def _payout_lock(cls, sale_ids, config):
-        """Take every lock the payout needs before any work.
-
-        The sales rows, the self-billing strict sequence and the journal
-        periods (locked by Invoice.post) are locked NOWAIT and registered as
-        locked in the transaction, so Tryton never restarts the call to take
-        them.  A lock held by another transaction is waited for a short while
-        (savepoints keep the transaction usable); then the user is told a
+        """Take every lock the payout needs before any work: the sales, the
+        self-billing and move strict sequences, and the journal periods
+        when one must be created (see bulk.lock).  A lock held by another
+        transaction is waited for a short while; then the user is told a
         payout is running."""
         pool = Pool()
         Sequence = pool.get('ir.sequence.strict')
         JournalPeriod = pool.get('account.journal.period')
-        transaction = Transaction()
+        Period = pool.get('account.period')
         Date = pool.get('ir.date')
-        locks = [(cls._table, sale_ids)] if sale_ids else []
+        if sale_ids:
+            bulk.lock(cls._table, sale_ids)
         sequence_ids = [config.self_billing_sequence.id]
-        company = transaction.context.get('company')
+        company = Transaction().context.get('company')
         period = None
         if company:
             # Move.post numbers the invoice move in this strict sequence
-            Period = pool.get('account.period')
             period = Period.find(company, date=Date.today(), test_state=False)
             if period and period.move_sequence_used:
                 sequence_ids.append(period.move_sequence_used.id)
-        locks.append((Sequence._table, sequence_ids))
+        bulk.lock(Sequence._table, sequence_ids)
         # Move.post locks the whole journal-period table only to create the
         # missing journal period: do the same, and only then, so other
         # postings of the company are not held for the whole run
@@ -81,35 +67,67 @@ class MarketplaceSale(metaclass=PoolMeta):
                         ('journal', '=', config.payout_journal.id),
                         ('period', '=', period.id),
                         ], limit=1)):
-            locks.append((JournalPeriod._table, None))
-        for table, ids in locks:
-            if ids is None:
-                if table in transaction._locked_tables:
-                    continue
-                _nowait(lambda: transaction.database.lock(
-                        transaction.connection, table))
-                transaction._locked_tables.add(table)
-            else:
-                ids = set(ids) - transaction._locked_records[table]
-                for sub_ids in _chunks(sorted(ids)):
-                    _nowait(lambda: transaction.database.lock_records(
-                            transaction.connection, table, sub_ids))
-                transaction._locked_records[table].update(ids)
+            bulk.lock(JournalPeriod._table)
 
     @classmethod
     def bill(cls, from_date, to_date, vendors=None):
         """Create, post and return the vendor invoices of the period and the
         vendors skipped (below the minimum or negative)"""
         pool = Pool()
-        Configuration = pool.get('marketplace.configuration')
         Party = pool.get('party.party')
         Currency = pool.get('currency.currency')
         Invoice = pool.get('account.invoice')
+        cls._check_payout_period(from_date, to_date)
+        config = cls._payout_configuration()
+        groups = cls._payout_groups(from_date, to_date, vendors)
+        cls._payout_lock(
+            [i for _, products in groups for p in products for i in p.ids],
+            config)
+        if not groups:
+            raise NothingToBillError(gettext(
+                    'marketplace_sales_payout.msg_payout_nothing_to_bill',
+                    from_date=from_date, to_date=to_date))
+        parties = {
+            p.id: p for p in bulk.browse(Party, {k[1] for k, _ in groups})}
 
+        # Minimum payout: a vendor whose total is not positive or is under
+        # the minimum is skipped; its sales stay to invoice
+        minimum = config.minimum_payout or Decimal(0)
+        skipped, to_bill = [], []
+        for key, products in groups:
+            total = sum(p.payout for p in products)
+            if total <= 0 or total < minimum:
+                skipped.append((parties[key[1]], Currency(key[2]), total))
+            else:
+                to_bill.append((key, products))
+        # End of the minimum payout rule
+
+        cls._check_payout_vendors(
+            {k[0] for k, _ in to_bill}, [parties[k[1]] for k, _ in to_bill])
+        if not to_bill:
+            raise NothingToBillError(gettext(
+                    'marketplace_sales_payout.msg_payout_all_skipped',
+                    minimum=minimum,
+                    vendors=', '.join(
+                        '%s (%s %s)' % (v.rec_name, t, c.code)
+                        for v, c, t in skipped)))
+        invoice_ids = []
+        for chunk in bulk.invoice_chunks(to_bill):
+            invoice_ids.extend(
+                cls._payout_chunk(chunk, from_date, to_date, config))
+        return bulk.browse(Invoice, invoice_ids), skipped
+
+    @classmethod
+    def _check_payout_period(cls, from_date, to_date):
         if from_date > to_date:
             raise PayoutError(gettext(
                     'marketplace_sales_payout.msg_payout_period_invalid',
                     from_date=from_date, to_date=to_date))
+
+    @classmethod
+    def _payout_configuration(cls):
+        "Return the marketplace configuration, refused if it lacks a field"
+        Configuration = Pool().get('marketplace.configuration')
         config = Configuration(1)
         for name in ['commission_product', 'payout_journal',
                 'self_billing_sequence']:
@@ -118,77 +136,34 @@ class MarketplaceSale(metaclass=PoolMeta):
                         'marketplace_sales_payout'
                         '.msg_payout_missing_configuration',
                         field=Configuration._fields[name].string))
+        return config
 
-        # One SQL read, kept as sums and ids per product: no record
-        # instances (a browse list of N sales costs N² in
-        # ModelStorage.__init__) and no row per sale held for the whole run
-        groups = cls._payout_groups(from_date, to_date, vendors)
-        ids = [i for _, products in groups for p in products for i in p.ids]
-        cls._payout_lock(ids, config)
-        if not ids:
-            raise NothingToBillError(gettext(
-                    'marketplace_sales_payout.msg_payout_nothing_to_bill',
-                    from_date=from_date, to_date=to_date))
-        del ids
+    @classmethod
+    def _payout_chunk(cls, chunk, from_date, to_date, config):
+        """Create and post the invoices of a chunk of (key, products) to
+        bill (see bulk.invoice_chunks) and return their ids.
 
-        parties = {}
-        for sub_ids in _chunks(sorted({k[1] for k, _ in groups}), BROWSE):
-            parties.update((p.id, p) for p in Party.browse(sub_ids))
-        minimum = config.minimum_payout or Decimal(0)
-        skipped, to_bill = [], []
-        for key, products in groups:
-            total = sum(p.payout for p in products)
-            vendor = parties[key[1]]
-            if total < 0 or total < minimum or not total:
-                skipped.append((vendor, Currency(key[2]), total))
-                continue
-            cls._check_payout_vendor(vendor)
-            to_bill.append((key, products))
-        cls._check_payout_legal_data(
-            {k[0] for k, _ in to_bill},
-            [parties[k[1]] for k, _ in to_bill])
-        if not to_bill:
-            raise NothingToBillError(gettext(
-                    'marketplace_sales_payout.msg_payout_all_skipped',
-                    minimum=minimum,
-                    vendors=', '.join(
-                        '%s (%s %s)' % (v.rec_name, t, c.code)
-                        for v, c, t in skipped)))
-        # Vendors by chunks: every list Tryton instantiates stays short, so
-        # the run is linear in the number of sales and vendors.  All locks
-        # are held already: posting a chunk never restarts the transaction.
-        # Only the ids of the billed invoices are kept: a posted invoice
-        # instance holds its lines, taxes and move until it is released.
-        # The vendors of each chunk are browsed again together: the list
-        # above holds up to BROWSE vendors and, as every write of a chunk
-        # empties the record caches, reading one vendor's Function fields
-        # (payable account) would compute them for the whole list again.
-        del parties
-        transaction = Transaction()
-        invoice_ids = []
-        for chunk in _invoice_chunks(to_bill):
-            chunk_vendors = Party.browse([key[1] for key, _ in chunk])
-            invoices = [
-                cls._get_payout_invoice(
-                    key[0], vendor, Currency(key[2]), config)
-                for (key, _), vendor in zip(chunk, chunk_vendors)]
-            for invoice in invoices:
-                invoice.marketplace_period_start = from_date
-                invoice.marketplace_period_end = to_date
-            # the taxes of the lines, computed when the taxes are updated
-            # and again for the moves, read each tax once (see tax.py)
-            with shared_taxes():
-                cls._payout_invoices(
-                    invoices, [p for _, p in chunk], config)
-            invoice_ids.extend(inv.id for inv in invoices)
-            # Every write and transition of the invoices and moves queues an
-            # ir.model.log holding its record until commit: save them now,
-            # in this same transaction, so memory does not grow with the run
-            _store_log_records(transaction)
-        invoices = []
-        for sub_ids in _chunks(invoice_ids, BROWSE):
-            invoices.extend(Invoice.browse(sub_ids))
-        return invoices, skipped
+        The vendors of the chunk are browsed together: each write of the
+        chunk empties the record caches, and reading a Function field
+        (payable account) of one vendor computes it for its whole list.
+        Only the ids are returned: a posted invoice instance holds its
+        lines, taxes and move."""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Currency = pool.get('currency.currency')
+        vendors = Party.browse([key[1] for key, _ in chunk])
+        invoices = [
+            cls._get_payout_invoice(key[0], vendor, Currency(key[2]), config)
+            for (key, _), vendor in zip(chunk, vendors)]
+        for invoice in invoices:
+            invoice.marketplace_period_start = from_date
+            invoice.marketplace_period_end = to_date
+        # the taxes of the lines, computed when the taxes are updated and
+        # again for the moves, read each tax once (see tax.py)
+        with shared_taxes():
+            cls._payout_invoices(invoices, [p for _, p in chunk], config)
+        bulk.store_log_records(Transaction())
+        return [invoice.id for invoice in invoices]
 
     @classmethod
     def _payout_groups(cls, from_date, to_date, vendors=None):
@@ -218,9 +193,9 @@ class MarketplaceSale(metaclass=PoolMeta):
                 for row in product_rows:
                     ids.append(row[4])
                     quantity += row[5]
-                    net += _decimal(row[6])
-                    commission += _decimal(row[7])
-                    payout += _decimal(row[8])
+                    net += to_decimal(row[6])
+                    commission += to_decimal(row[7])
+                    payout += to_decimal(row[8])
                 products.append(PayoutProduct(
                         product, quantity, net, commission, payout, ids))
             groups.append((key, products))
@@ -245,9 +220,8 @@ class MarketplaceSale(metaclass=PoolMeta):
             product_ids[invoice.company.id].add(commission_id)
         for company_id, ids in product_ids.items():
             with Transaction().set_context(company=company_id):
-                for sub_ids in _chunks(sorted(ids), BROWSE):
-                    products.update(((company_id, p.id), p)
-                        for p in Product.browse(sub_ids))
+                products.update(((company_id, p.id), p)
+                    for p in bulk.browse(Product, sorted(ids)))
         lines, line_sales = [], []
         for invoice, group in zip(invoices, groups):
             for item in group:
@@ -280,12 +254,12 @@ class MarketplaceSale(metaclass=PoolMeta):
         sale ids)"""
         # at most CHUNK sales per SQL query, BROWSE per ORM call
         if cls._payout_link_by_sql():
-            link, size = cls._payout_link_sql, CHUNK
+            link, size = cls._payout_link_sql, bulk.CHUNK
         else:
-            link, size = cls._payout_write, BROWSE
+            link, size = cls._payout_write, bulk.BROWSE
         chunk, count = [], 0
         for invoice_id, line_id, sale_ids in links:
-            for sub_ids in _chunks(list(sale_ids), size):
+            for sub_ids in chunks(list(sale_ids), size):
                 if count + len(sub_ids) > size and chunk:
                     link(chunk)
                     chunk, count = [], 0
@@ -296,57 +270,14 @@ class MarketplaceSale(metaclass=PoolMeta):
 
     @classmethod
     def _payout_link_by_sql(cls):
-        """Whether the sales can be linked with SQL: what the ORM would add
-        is then nothing but its cost (it reads every sale twice, to check
-        the workflow and the required fields the payout does not change:
-        6 s of the 66 s of a profiled 10,000-sale payout).  See _by_sql"""
+        """Whether the sales can be linked with SQL (bulk.link_sales): no
+        trigger watches their writes and no history is kept, see _by_sql"""
         return cls._by_sql('write')
 
     @classmethod
     def _payout_link_sql(cls, links):
-        """Write what _payout_write writes with one UPDATE: the links, the
-        state, the write user and date, and with one INSERT the transition
-        in the audit log (ir.model.log), as Tryton would.  The sales are
-        locked and were read 'to_invoice' in this transaction: any other
-        count means they changed, and rolls back"""
-        pool = Pool()
-        Log = pool.get('ir.model.log')
-        transaction = Transaction()
-        cursor = transaction.connection.cursor()
-        table = cls.__table__()
-        sale_ids = [i for _, _, ids in links for i in ids]
-
-        def case(index):
-            return Case(*((table.id.in_(link[2]), link[index])
-                    for link in links))
-        cursor.execute(*table.update(
-                [table.vendor_invoice, table.vendor_invoice_line,
-                    table.state, table.write_uid, table.write_date],
-                [case(0), case(1), 'awaiting_payment', transaction.user,
-                    CurrentTimestamp()],
-                where=table.id.in_(sale_ids)
-                & (table.state == 'to_invoice')))
-        if cursor.rowcount != len(sale_ids):
-            raise PayoutError(gettext(
-                    'marketplace_sales_payout.msg_payout_sales_changed'))
-        # Tryton's transition entry of each sale (Workflow.transition)
-        log = Log.__table__()
-        cursor.execute(*log.insert(
-                [log.create_uid, log.create_date, log.resource, log.event,
-                    log.target, log.user],
-                table.select(
-                    Literal(transaction.user), CurrentTimestamp(),
-                    Concat(cls.__name__ + ',', Cast(table.id, 'VARCHAR')),
-                    Literal('transition'), Literal('state:awaiting_payment'),
-                    Literal(transaction.user),
-                    where=table.id.in_(sale_ids))))
-        # as ModelStorage._before_write: no cache keeps the old values
-        transaction.counter += 1
-        for cache in transaction.cache.values():
-            if cls.__name__ in cache:
-                cache_cls = cache[cls.__name__]
-                for sale_id in sale_ids:
-                    cache_cls.pop(sale_id, None)
+        "Link the sales as _payout_write does, with SQL (bulk.link_sales)"
+        bulk.link_sales(cls, links)
 
     @classmethod
     def _payout_write(cls, links):
@@ -364,6 +295,13 @@ class MarketplaceSale(metaclass=PoolMeta):
         with without_check_access():
             cls.write(*args)
             cls.wait_payment(cls.browse(ids))
+
+    @classmethod
+    def _check_payout_vendors(cls, companies, vendors):
+        "Raise a PayoutError if a vendor to bill lacks what its invoice needs"
+        for vendor in vendors:
+            cls._check_payout_vendor(vendor)
+        cls._check_payout_legal_data(companies, vendors)
 
     @classmethod
     def _check_payout_vendor(cls, vendor):
@@ -523,80 +461,6 @@ def _missing_legal_data(party):
 PayoutProduct = namedtuple(
     'PayoutProduct',
     ['product', 'quantity', 'net', 'commission', 'payout', 'ids'])
-
-
-def _decimal(value):
-    "The amount as Decimal (SQLite returns floats or strings)"
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(str(value))
-
-
-def _store_log_records(transaction):
-    """Save the ir.model.log records queued in the transaction by BROWSE:
-    Tryton saves them in one list, whose validation costs N² in
-    ModelStorage.__init__ (2,000 logs per chunk of invoices: 15 s of a
-    10,000 sales payout without -O)"""
-    Log = Pool().get('ir.model.log')
-    records = transaction.log_records
-    if records:
-        with without_check_access():
-            for i in range(0, len(records), BROWSE):
-                Log.save(records[i:i + BROWSE])
-    transaction._clear_log_records()
-
-
-def _invoice_chunks(to_bill):
-    """Split the (key, products) to bill into chunks of at most
-    INVOICE_CHUNK invoices and LINE_CHUNK lines (one invoice at least), so
-    that vendors with many products do not make long lists of lines (N² in
-    ModelStorage.__init__).  25 invoices per chunk is the fastest size
-    measured with bench/payout.py at 10,000 sales: smaller chunks post
-    more often, larger ones are no faster and hold more memory"""
-    chunk, lines = [], 0
-    for key, products in to_bill:
-        size = len(products) + 1  # and the commission line
-        if chunk and (len(chunk) >= INVOICE_CHUNK
-                or lines + size > LINE_CHUNK):
-            yield chunk
-            chunk, lines = [], 0
-        chunk.append((key, products))
-        lines += size
-    if chunk:
-        yield chunk
-
-
-def _chunks(ids, size=CHUNK):
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
-
-
-LOCK_ATTEMPTS = 20
-LOCK_DELAY = 0.15
-
-
-def _nowait(take):
-    """Call take() (a NOWAIT lock); retry a few times when the lock is held,
-    then raise a clear PayoutError.  Other database errors (serialization
-    failures) go up so the dispatcher restarts the call."""
-    transaction = Transaction()
-    cursor = transaction.connection.cursor()
-    savepoint = backend.name == 'postgresql'
-    for attempt in range(LOCK_ATTEMPTS):
-        if savepoint:
-            cursor.execute('SAVEPOINT marketplace_payout_lock')
-        try:
-            take()
-        except backend.DatabaseOperationalError as exception:
-            if getattr(exception, 'sqlstate', None) != '55P03':
-                raise
-            cursor.execute('ROLLBACK TO SAVEPOINT marketplace_payout_lock')
-            time.sleep(LOCK_DELAY)
-            continue
-        if savepoint:
-            cursor.execute('RELEASE SAVEPOINT marketplace_payout_lock')
-        return
-    raise PayoutError(gettext('marketplace_sales_payout.msg_payout_running'))
 
 
 class PayoutStart(ModelView):

@@ -10,7 +10,7 @@ from trytond.modules.marketplace_sales_payout.exceptions import (
     NothingToBillError)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, TransactionError
 
 
 class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
@@ -56,19 +56,18 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
     @with_transaction()
     def test_store_log_records_by_chunks(self):
         "The audit log the payout queues is saved whole, by chunks"
-        from trytond.modules.marketplace_sales_payout import payout
-        from trytond.transaction import Transaction
+        from trytond.modules.marketplace_sales_payout import bulk
         pool = Pool()
         Log = pool.get('ir.model.log')
         User = pool.get('res.user')
         transaction = Transaction()
         admin, = User.search([('login', '=', 'admin')])
-        count = 2 * payout.BROWSE + 50  # two full chunks and a short one
+        count = 2 * bulk.BROWSE + 50  # two full chunks and a short one
         transaction.log_records.extend(
             Log(resource=admin, event='transition', target=f'state:{i}')
             for i in range(count))
 
-        payout._store_log_records(transaction)
+        bulk.store_log_records(transaction)
 
         self.assertEqual(transaction.log_records, [])
         logs = Log.search([('target', 'like', 'state:%')])
@@ -79,18 +78,41 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
 
     def test_invoice_chunks(self):
         "Vendors are billed by chunks bounded in invoices and in lines"
-        from trytond.modules.marketplace_sales_payout import payout
+        from trytond.modules.marketplace_sales_payout import bulk
         # (key, products): a vendor of n products makes n + 1 lines
         to_bill = [(i, [None] * n) for i, n in enumerate(
                     [3] * 12 + [1200, 2] + [400] * 3)]
-        with patch.object(payout, 'INVOICE_CHUNK', 10), \
-                patch.object(payout, 'LINE_CHUNK', 1000):
-            chunks = list(payout._invoice_chunks(to_bill))
+        with patch.object(bulk, 'INVOICE_CHUNK', 10), \
+                patch.object(bulk, 'LINE_CHUNK', 1000):
+            chunks = list(bulk.invoice_chunks(to_bill))
         self.assertEqual(
             [[k for k, _ in c] for c in chunks],
             [list(range(10)), [10, 11], [12], [13, 14, 15], [16]])
         self.assertEqual(
             [k for c in chunks for k, _ in c], list(range(17)))
+
+    @with_transaction()
+    def test_tryton_locks(self):
+        "The locks Tryton registers in its transaction are where bulk reads"
+        from trytond.modules.marketplace_sales_payout import bulk
+        pool = Pool()
+        Sale = pool.get('marketplace.sale')
+        Sequence = pool.get('ir.sequence.strict')
+        transaction = Transaction()
+        tables, records = bulk.tryton_locks(transaction)
+        self.assertIsInstance(tables, set)
+        self.assertEqual(records[Sale._table], set())
+
+        bulk.lock(Sale._table, [3, 1])
+        bulk.lock(Sequence._table)
+
+        # Tryton's own checks see the locks registered by bulk.lock
+        transaction.lock_records(Sale._table, [1, 3])
+        transaction.lock_table(Sequence._table)
+        with self.assertRaises(TransactionError):
+            transaction.lock_records(Sale._table, [2])
+        self.assertEqual(records[Sale._table], {1, 3})
+        self.assertIn(Sequence._table, tables)
 
     @with_transaction()
     def test_shared_taxes(self):
