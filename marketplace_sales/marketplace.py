@@ -15,7 +15,8 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
-from .common import RATE_DIGITS, RATE_QUANTUM, ZERO, check_rate
+from .common import (
+    RATE_DIGITS, RATE_QUANTUM, ZERO, check_rate, field_label)
 from .exceptions import (
     AmountValidationError, MissingRateError, SaleEditError)
 
@@ -490,7 +491,7 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
         if forbidden and sales:
             raise SaleEditError(gettext(
                     'marketplace_sales.msg_sale_write_workflow_field',
-                    field=cls._fields[forbidden[0]].string,
+                    field=field_label(cls, forbidden[0]),
                     sale=sales[0].rec_name))
 
     @classmethod

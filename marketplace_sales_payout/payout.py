@@ -16,6 +16,7 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.modules.account.exceptions import AccountMissing
 from trytond.model import ModelView, fields
+from trytond.modules.marketplace_sales.common import field_label, format_date
 from trytond.modules.product import round_price
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import PYSONEncoder
@@ -109,7 +110,8 @@ class MarketplaceSale(metaclass=PoolMeta):
         if from_date > to_date:
             raise PayoutError(gettext(
                     'marketplace_sales_payout.msg_payout_period_invalid',
-                    from_date=from_date, to_date=to_date))
+                    from_date=format_date(from_date),
+                    to_date=format_date(to_date)))
         config = Configuration(1)
         for name in ['commission_product', 'payout_journal',
                 'self_billing_sequence']:
@@ -117,7 +119,7 @@ class MarketplaceSale(metaclass=PoolMeta):
                 raise PayoutError(gettext(
                         'marketplace_sales_payout'
                         '.msg_payout_missing_configuration',
-                        field=Configuration._fields[name].string))
+                        field=field_label(Configuration, name)))
 
         # One SQL read, kept as sums and ids per product: no record
         # instances (a browse list of N sales costs N² in
@@ -128,7 +130,8 @@ class MarketplaceSale(metaclass=PoolMeta):
         if not ids:
             raise NothingToBillError(gettext(
                     'marketplace_sales_payout.msg_payout_nothing_to_bill',
-                    from_date=from_date, to_date=to_date))
+                    from_date=format_date(from_date),
+                    to_date=format_date(to_date)))
         del ids
 
         parties = {}

@@ -403,10 +403,16 @@ def test_currency_without_rate(data, unchanged):
 
 # Payout --------------------------------------------------------------------
 
+def us(date):
+    "A date as messages write it in English (the user's language)"
+    return date.strftime('%m/%d/%Y')
+
+
 def test_payout_inverted_period(data, unchanged):
     today = data['today']()
     refused(unchanged, UserError,
-        f'The payout period from {today} to {today - dt.timedelta(days=1)} '
+        f'The payout period from {us(today)} to '
+        f'{us(today - dt.timedelta(days=1))} '
         'is empty: the start date must be on or before the end date.',
         data['payout'], today, today - dt.timedelta(days=1))
 
@@ -415,7 +421,7 @@ def test_payout_empty_period(data, unchanged):
     start = data['built_on'] - dt.timedelta(days=400)
     end = data['built_on'] - dt.timedelta(days=370)
     refused(unchanged, UserError,
-        f'Nothing left to bill from {start} to {end}: there is no '
+        f'Nothing left to bill from {us(start)} to {us(end)}: there is no '
         'marketplace sale to invoice in that period for these vendors.',
         data['payout'], start, end)
 
@@ -423,8 +429,8 @@ def test_payout_empty_period(data, unchanged):
 def test_payout_non_vendor_filter(data, unchanged):
     "Billing a party that is not a vendor bills nothing"
     refused(unchanged, UserError,
-        f'Nothing left to bill from {data["last_month"]} to '
-        f'{data["today"]()}: there is no '
+        f'Nothing left to bill from {us(data["last_month"])} to '
+        f'{us(data["today"]())}: there is no '
         'marketplace sale to invoice in that period for these vendors.',
         data['payout'], vendors=[data['customer']])
 
