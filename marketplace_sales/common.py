@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 from trytond.i18n import gettext
+from trytond.pool import Pool
 
 from .exceptions import RateValidationError
 
@@ -14,10 +15,9 @@ def check_rate(record, field_name):
     "Raise if the fraction stored in field_name is outside [0, 1]"
     rate = getattr(record, field_name)
     if rate is not None and not (0 <= rate <= 1):
-        field = record.__class__._fields[field_name]
         raise RateValidationError(gettext(
                 'marketplace_sales.msg_rate_out_of_range',
-                field=field.string,
+                field=field_label(record.__class__, field_name),
                 record=record.rec_name,
                 # '{:f}': 150 %, not the 1.5E+2 % of normalize() alone
                 rate='{:f}'.format((rate * 100).normalize())))
@@ -36,3 +36,14 @@ def to_decimal(value):
     if isinstance(value, Decimal):
         return value
     return Decimal(str(value))
+
+
+def field_label(model, field_name):
+    "The label of the field in the user's language, for messages"
+    return model.__names__(field_name)['field']
+
+
+def format_date(date):
+    "The date as the user's language writes it, for messages"
+    Lang = Pool().get('ir.lang')
+    return Lang.get().strftime(date) if date else ''

@@ -1,6 +1,7 @@
 # This file is part of the marketplace modules for Tryton.
 from trytond.model import Workflow, fields
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
 
@@ -10,6 +11,15 @@ class Invoice(metaclass=PoolMeta):
     marketplace_sales = fields.One2Many(
         'marketplace.sale', 'invoice', "Marketplace Sales", readonly=True,
         help="The marketplace sales created when the invoice was paid.")
+
+    @classmethod
+    def view_attributes(cls):
+        # A customer invoice makes sales; the tab is empty on other kinds.
+        return super().view_attributes() + [
+            ('/form/notebook/page[@name="marketplace_sales"]', 'states', {
+                    'invisible': Eval('type') != 'out',
+                    }),
+            ]
 
     def get_marketplace_paid_date(self):
         "The date the invoice was paid: its last reconciliation"

@@ -15,7 +15,8 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
-from .common import RATE_DIGITS, RATE_QUANTUM, ZERO, check_rate, chunks
+from .common import (
+    RATE_DIGITS, RATE_QUANTUM, ZERO, check_rate, chunks, field_label)
 from .exceptions import (
     AmountValidationError, MissingRateError, SaleEditError)
 
@@ -389,7 +390,7 @@ class MarketplaceSale(Workflow, ModelSQL, ModelView):
                 # paid hook): a user corrects only the hand fields
                 raise SaleEditError(gettext(
                         'marketplace_sales.msg_sale_write_workflow_field',
-                        field=cls._fields[forbidden[0]].string,
+                        field=field_label(cls, forbidden[0]),
                         sale=sales[0].rec_name))
             if HAND_FIELDS & values.keys():
                 for sale in sales:

@@ -47,6 +47,16 @@ class Invoice(metaclass=PoolMeta):
                 })
 
     @classmethod
+    def view_attributes(cls):
+        # A vendor invoice bills sales; the tab is empty on other kinds.
+        return super().view_attributes() + [
+            ('/form/notebook/page[@name="marketplace_billed_sales"]',
+                'states', {
+                    'invisible': Eval('type') != 'in',
+                    }),
+            ]
+
+    @classmethod
     def default_marketplace_self_billing(cls):
         return False
 

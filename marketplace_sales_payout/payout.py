@@ -9,7 +9,8 @@ from itertools import groupby
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.modules.account.exceptions import AccountMissing
-from trytond.modules.marketplace_sales.common import chunks, to_decimal
+from trytond.modules.marketplace_sales.common import (
+    chunks, field_label, format_date, to_decimal)
 from trytond.modules.product import round_price
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import PYSONEncoder
@@ -86,7 +87,8 @@ class MarketplaceSale(metaclass=PoolMeta):
         if not groups:
             raise NothingToBillError(gettext(
                     'marketplace_sales_payout.msg_payout_nothing_to_bill',
-                    from_date=from_date, to_date=to_date))
+                    from_date=format_date(from_date),
+                    to_date=format_date(to_date)))
         parties = {
             p.id: p for p in bulk.browse(Party, {k[1] for k, _ in groups})}
 
@@ -122,7 +124,8 @@ class MarketplaceSale(metaclass=PoolMeta):
         if from_date > to_date:
             raise PayoutError(gettext(
                     'marketplace_sales_payout.msg_payout_period_invalid',
-                    from_date=from_date, to_date=to_date))
+                    from_date=format_date(from_date),
+                    to_date=format_date(to_date)))
 
     @classmethod
     def _payout_configuration(cls):
@@ -135,7 +138,7 @@ class MarketplaceSale(metaclass=PoolMeta):
                 raise PayoutError(gettext(
                         'marketplace_sales_payout'
                         '.msg_payout_missing_configuration',
-                        field=Configuration._fields[name].string))
+                        field=field_label(Configuration, name)))
         return config
 
     @classmethod

@@ -501,6 +501,32 @@ def setup_french_legal_data(config, company_party, vendors, say=print):
         party.save()
 
 
+def demo_lang():
+    "The language of the demo's admin and company: DEMO_LANG, French unless en"
+    return 'en' if os.environ.get('DEMO_LANG', 'fr').lower().startswith(
+        'en') else 'fr'
+
+
+def set_user_language(config, code, say=print):
+    """Give the admin user and the company party the language code; set last
+    so that every record of the build is written in the source language"""
+    from proteus import Model
+    say(f"Admin user and company in {code!r} (DEMO_LANG)")
+    Lang = Model.get('ir.lang', config=config)
+    User = Model.get('res.user', config=config)
+    Company = Model.get('company.company', config=config)
+    lang, = Lang.find([('code', '=', code)])
+    if not lang.translatable:
+        lang.click('load_translations')
+    for company in Company.find([]):
+        company.party.lang = lang
+        company.party.save()
+    admin, = User.find([('login', '=', 'admin')])
+    admin.language = lang
+    admin.save()
+    return code
+
+
 def portal_email(vendor_name):
     "The demo e-mail of a vendor's web user: atelier-lumiere@example.com"
     import unicodedata
@@ -613,6 +639,7 @@ def _build(db_path, password, today=None):
     if 'marketplace_vendor_portal' in modules:
         result['portal_users'] = create_vendor_web_users(
             config, password, say=say)
+    result['lang'] = set_user_language(config, demo_lang(), say=say)
     with open(p['ready'], 'w') as fp:
         json.dump({
                 **result,

@@ -382,10 +382,16 @@ def test_currency_without_rate(data, unchanged):
 
 # Payout --------------------------------------------------------------------
 
+def us(date):
+    "A date as messages write it in English (the user's language)"
+    return date.strftime('%m/%d/%Y')
+
+
 def test_payout_inverted_period(data, unchanged):
     today = data['today']()
     unchanged.refused(UserError,
-        f'The payout period from {today} to {today - dt.timedelta(days=1)} '
+        f'The payout period from {us(today)} to '
+        f'{us(today - dt.timedelta(days=1))} '
         'is empty: the start date must be on or before the end date.',
         data['payout'], today, today - dt.timedelta(days=1))
 
@@ -394,7 +400,7 @@ def test_payout_empty_period(data, unchanged):
     start = data['built_on'] - dt.timedelta(days=400)
     end = data['built_on'] - dt.timedelta(days=370)
     unchanged.refused(UserError,
-        f'Nothing left to bill from {start} to {end}: there is no '
+        f'Nothing left to bill from {us(start)} to {us(end)}: there is no '
         'marketplace sale to invoice in that period for these vendors.',
         data['payout'], start, end)
 
@@ -402,8 +408,8 @@ def test_payout_empty_period(data, unchanged):
 def test_payout_non_vendor_filter(data, unchanged):
     "Billing a party that is not a vendor bills nothing"
     unchanged.refused(UserError,
-        f'Nothing left to bill from {data["last_month"]} to '
-        f'{data["today"]()}: there is no '
+        f'Nothing left to bill from {us(data["last_month"])} to '
+        f'{us(data["today"]())}: there is no '
         'marketplace sale to invoice in that period for these vendors.',
         data['payout'], vendors=[data['customer']])
 

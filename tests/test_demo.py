@@ -259,6 +259,17 @@ def test_vendor_web_users(db, demo_db, demo_data):
         "WHERE name LIKE '%Vendor Portal%'") == [(0,)]
 
 
+def test_french_by_default(db):
+    "The demo's admin and company speak French unless DEMO_LANG=en"
+    assert rows(db, """
+        SELECT l.code FROM res_user AS u JOIN ir_lang AS l ON l.id = u.language
+        WHERE u.login = 'admin'""") == [('fr',)]
+    assert rows(db, """
+        SELECT l.code FROM company_company AS c
+        JOIN party_party_lang AS p ON p.party = c.party
+        JOIN ir_lang AS l ON l.id = p.lang""") == [('fr',)]
+
+
 def test_second_build_reuses(demo_db, tmp_path, demo_data):
     "A second build, and a second setup/demo, reuse the database"
     assert demo_data.build(demo_db) is False

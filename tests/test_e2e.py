@@ -57,10 +57,11 @@ def test_browser_walk(tmp_path, demo_data):
     assert not result['page_errors']
 
     # Financial > Marketplace > Sales shows the 8 sales of the demo, with
-    # worked example A (200.00 gross, 20.00 commission, 160.00 payout).
+    # worked example A in its default columns (180.00 net, 20.00
+    # commission, 160.00 payout; the 200.00 gross is one click away).
     assert result['sales_rows'] == 8
     example_a = [t for t in result['sales_text']
-        if 'Atelier Lumière' in t and '€ 200.00' in t]
+        if 'Atelier Lumière' in t and '€ 180.00' in t]
     assert len(example_a) == 1
     assert '€ 20.00' in example_a[0] and '€ 160.00' in example_a[0]
     # Example A opened in its form: gross, net, support, commission, payout.

@@ -185,5 +185,25 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
                 ])
         self.assertEqual([c.active for c in crons], [False])
 
+    @with_transaction()
+    def test_invoice_marketplace_tabs(self):
+        "Customer invoices show the sales made, vendor invoices those billed"
+        from lxml import etree
+
+        from trytond.pyson import PYSONDecoder
+        Invoice = Pool().get('account.invoice')
+        arch = etree.fromstring(
+            Invoice.fields_view_get(view_type='form')['arch'])
+        pages = {p.get('name'): p.get('states') for p in arch.iter('page')}
+        for kind, shown in [
+                ('out', 'marketplace_sales'),
+                ('in', 'marketplace_billed_sales')]:
+            visible = {
+                name for name in [
+                    'marketplace_sales', 'marketplace_billed_sales']
+                if not PYSONDecoder({'type': kind}).decode(
+                    pages[name]).get('invisible')}
+            self.assertEqual(visible, {shown})
+
 
 del ModuleTestCase

@@ -30,6 +30,13 @@ def load_demo_data():
     return module
 
 
+def set_language(url, code):
+    "Make code the admin's language (the demo is built French)"
+    server = xmlrpc.client.ServerProxy(url, allow_none=True)
+    context = server.model.res.user.get_preferences(True, {})
+    server.model.res.user.set_preferences({'language': code}, context)
+
+
 def features(url):
     "Return which optional parts the running demo has"
     server = xmlrpc.client.ServerProxy(url, allow_none=True)
@@ -126,6 +133,9 @@ def main(argv=None):
             db, web_root=args.web_root, log=log, timeout=120)
         rpc = base_url.replace('http://', f'http://admin:{password}@') \
             + f'{name}/rpc/'
+        # The demo is French; the walk reads English labels and amounts
+        # unless E2E_LANG says otherwise.
+        set_language(rpc, os.environ.get('E2E_LANG', 'en'))
         found = features(rpc)
         env = dict(os.environ, NODE_PATH=args.node_path, BASE_URL=base_url,
             DATABASE=name, LOGIN='admin', PASSWORD=password,
