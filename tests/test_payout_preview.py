@@ -116,8 +116,8 @@ def test_preview_then_bill(data):
         "Denis: 72.00 USD (no invoice address)"]
     Sale = Model.get('marketplace.sale')
     assert sorted((s.vendor.name, s.state) for s in Sale.find([])) == [
-        ('Anne', 'waiting_payment'), ('Anne', 'waiting_payment'),
-        ('Bruno', 'waiting_payment'), ('Claire', 'to_invoice'),
+        ('Anne', 'awaiting_payment'), ('Anne', 'awaiting_payment'),
+        ('Bruno', 'awaiting_payment'), ('Claire', 'to_invoice'),
         ('Denis', 'to_invoice')]
 
     # nothing left that can be billed: Bill is disabled
@@ -142,13 +142,19 @@ def test_default_period(data):
 
     # a sale of two months ago still to invoice
     older = (previous - dt.timedelta(days=1)).replace(day=1)
-    # a sale is dated by the payment of its customer invoice
-    invoice = data['invoice_of']([(data['Claire'], 1, D('20.00'))])
-    pay_invoice(invoice, data['method'], date=older + dt.timedelta(days=3))
+    # a sale is dated by the reconciliation of its customer invoice: the
+    # latest of its accounting date and its payment's
+    paid = older + dt.timedelta(days=3)
+    invoice = data['invoice_of']([(data['Claire'], 1, D('20.00'))],
+        post=False)
+    invoice.invoice_date = today
+    invoice.accounting_date = paid
+    invoice.click('post')
+    pay_invoice(invoice, data['method'], date=paid)
     Sale = Model.get('marketplace.sale')
     sale, = Sale.find([('invoice', '=', invoice.id)])
     assert (sale.date, sale.state) == (
-        older + dt.timedelta(days=3), 'to_invoice')
+        paid, 'to_invoice')
     wizard = Wizard('marketplace.payout')
     assert (wizard.form.from_date, wizard.form.to_date) == (
         older, previous - dt.timedelta(days=1))
