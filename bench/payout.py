@@ -121,6 +121,7 @@ def measure(kind, dbname, profile=None, restarts=False):
             wizard = Wizard('marketplace.payout')
             wizard.form.from_date = from_date
             wizard.form.to_date = to_date
+            wizard.execute('preview')
             wizard.execute('bill')
         _, result['time'] = timed(payout) if kind == 'ours' else (
             payout(), None)

@@ -59,6 +59,7 @@ def bill(vendor, from_date, to_date):
     payout.form.to_date = to_date
     payout.form.vendors.append(Model.get('party.party')(vendor.id))
     try:
+        payout.execute('preview')
         payout.execute('bill')
     except xmlrpc.client.Fault as fault:
         # A user error of the server: nothing left to bill, a payout

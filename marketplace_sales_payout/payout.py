@@ -13,9 +13,7 @@ from trytond.modules.marketplace_sales.common import (
     chunks, field_label, format_date, to_decimal)
 from trytond.modules.product import round_price
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
-from trytond.wizard import Button, StateAction, StateTransition, StateView, Wizard
 
 from . import bulk
 from .exceptions import NothingToBillError, PayoutError
@@ -98,7 +96,7 @@ class MarketplaceSale(metaclass=PoolMeta):
         skipped, to_bill = [], []
         for key, products in groups:
             total = sum(p.payout for p in products)
-            if total <= 0 or total < minimum:
+            if cls._payout_skip_reason(total, minimum):
                 skipped.append((parties[key[1]], Currency(key[2]), total))
             else:
                 to_bill.append((key, products))
@@ -376,6 +374,16 @@ class MarketplaceSale(metaclass=PoolMeta):
             from_date, to_date, len(invoices), len(skipped), len(not_mailed))
 
     @classmethod
+    def _payout_skip_reason(cls, total, minimum):
+        """Why a vendor whose payout of the period sums to total is not
+        billed: 'negative' (clawbacks exceed sales), 'minimum' (nothing or
+        less than the minimum payout to pay) or None when it is billed"""
+        if total < 0:
+            return 'negative'
+        if not total or total < minimum:
+            return 'minimum'
+
+    @classmethod
     def _get_payout_invoice(cls, company, vendor, currency, config):
         pool = Pool()
         Invoice = pool.get('account.invoice')
@@ -466,90 +474,3 @@ PayoutProduct = namedtuple(
     ['product', 'quantity', 'net', 'commission', 'payout', 'ids'])
 
 
-class PayoutStart(ModelView):
-    "Marketplace Payout"
-    __name__ = 'marketplace.payout.start'
-
-    from_date = fields.Date("From Date", required=True)
-    to_date = fields.Date("To Date", required=True)
-    vendors = fields.Many2Many(
-        'party.party', None, None, "Vendors",
-        domain=[('marketplace_vendor', '=', True)],
-        help="Leave empty to bill every vendor.")
-
-    @classmethod
-    def default_from_date(cls):
-        today = Pool().get('ir.date').today()
-        return (today.replace(day=1) - datetime.timedelta(days=1)).replace(
-            day=1)
-
-    @classmethod
-    def default_to_date(cls):
-        today = Pool().get('ir.date').today()
-        return today.replace(day=1) - datetime.timedelta(days=1)
-
-
-class PayoutDone(ModelView):
-    "Marketplace Payout Done"
-    __name__ = 'marketplace.payout.done'
-
-    invoices = fields.Many2Many(
-        'account.invoice', None, None, "Vendor Invoices", readonly=True)
-    not_mailed = fields.Text(
-        "Not E-mailed", readonly=True,
-        help="Vendors without an e-mail address: "
-        "print their self-billing invoice and send it by post.")
-    skipped = fields.Text(
-        "Skipped Vendors", readonly=True,
-        help="Their sales stay to invoice for a later period.")
-
-
-class Payout(Wizard):
-    "Bill Vendor Sales"
-    __name__ = 'marketplace.payout'
-
-    start = StateView(
-        'marketplace.payout.start',
-        'marketplace_sales_payout.payout_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Bill", 'bill', 'tryton-ok', default=True),
-            ])
-    bill = StateTransition()
-    done = StateView(
-        'marketplace.payout.done',
-        'marketplace_sales_payout.payout_done_view_form', [
-            Button("Close", 'end', 'tryton-close'),
-            Button("Open Invoices", 'open_', 'tryton-forward',
-                default=True),
-            ])
-    open_ = StateAction('account_invoice.act_invoice_in_form')
-
-    def transition_bill(self):
-        pool = Pool()
-        Sale = pool.get('marketplace.sale')
-        invoices, skipped, not_mailed = Sale.payout(
-            self.start.from_date, self.start.to_date, self.start.vendors)
-        self.done.invoices = invoices
-        self.done.skipped = '\n'.join(
-            '%s: %s %s' % (v.rec_name, t, c.code) for v, c, t in skipped
-            ) or None
-        self.done.not_mailed = '\n'.join(
-            '%s (%s)' % (i.party.rec_name, i.number) for i in not_mailed
-            ) or None
-        # Say who was skipped or not e-mailed; otherwise open the invoices
-        if skipped or not_mailed:
-            return 'done'
-        return 'open_'
-
-    def default_done(self, fields):
-        return {
-            'invoices': [i.id for i in self.done.invoices],
-            'skipped': self.done.skipped,
-            'not_mailed': self.done.not_mailed,
-            }
-
-    def do_open_(self, action):
-        action['pyson_domain'] = PYSONEncoder().encode(
-            [('id', 'in', [i.id for i in self.done.invoices])])
-        action['domains'] = []
-        return action, {}

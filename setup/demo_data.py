@@ -568,6 +568,7 @@ def bill_previous_month(config, paid_vendor, payment_method, today):
     payout = Wizard('marketplace.payout', config=config)
     payout.form.from_date = previous_start
     payout.form.to_date = previous_end
+    payout.execute('preview')
     payout.execute('bill')
     Invoice = Model.get('account.invoice', config=config)
     vendor_invoice, = Invoice.find([

@@ -322,6 +322,7 @@ def build_marketplace(module='marketplace_sales_payout'):
         wizard.form.to_date = to_date or server_today()
         for vendor in vendors:
             wizard.form.vendors.append(Party(vendor.id))
+        wizard.execute('preview')
         wizard.execute('bill')
         return wizard
 

@@ -84,6 +84,7 @@ def test_eight_clicks_bill_each_sale_once(server):
             payout = Wizard('marketplace.payout')
             payout.form.from_date = from_date
             payout.form.to_date = to_date
+            payout.execute('preview')
             barrier.wait()
             payout.execute('bill')
             outcomes[n] = ('invoices', None)

@@ -99,6 +99,7 @@ def test_payouts_while_paying(data, live_trytond):
         wizard = Wizard('marketplace.payout')
         wizard.form.from_date = data['last_month']
         wizard.form.to_date = to_date
+        wizard.execute('preview')
         return wizard
 
     def run(n, kind, invoice_ids):

@@ -197,8 +197,19 @@ async function billVendorSales(page) {
     }
     await page.waitForTimeout(500);
     await shot(page, 'bill-vendor-sales');
-    await dialog.locator('.modal-footer button').filter({hasText: /\bBill\b/i})
-        .first().click();
+    // Preview: one line per vendor with what Bill will do, then Bill
+    await dialog.locator('.modal-footer button')
+        .filter({hasText: /Preview|Aperçu/i}).first().click();
+    const bill = page.locator('.modal:visible .modal-footer button')
+        .filter({hasText: /\bBill\b|Facturer/i}).first();
+    await bill.waitFor({timeout: 2 * TIMEOUT});
+    await page.waitForLoadState('networkidle', {timeout: TIMEOUT})
+        .catch(() => {});
+    await page.waitForTimeout(500);
+    result.payout_preview = (await page.locator('.modal:visible').last()
+        .innerText()).replace(/\s+/g, ' ').trim();
+    await shot(page, 'payout-preview');
+    await bill.click();
     // The wizard opens the invoices, or first shows a summary of the vendors
     // skipped or not e-mailed, or the server says no.
     const error = page.locator('.error-dialog:visible, .warning-dialog:visible')
