@@ -39,7 +39,6 @@ import http.cookiejar
 import os
 import random
 import re
-import statistics
 import sys
 import threading
 import time
