@@ -155,8 +155,9 @@ class Client(threading.Thread):
         self.portal = None
 
     def timed(self, op, func, *args):
+        # the user's wait: from the first try to the answer
+        start = time.perf_counter()
         for attempt in range(RETRY_503):
-            start = time.perf_counter()
             try:
                 result = func(*args)
             except xmlrpc.client.ProtocolError as exception:
@@ -219,6 +220,9 @@ class Client(threading.Thread):
 
     def pay(self, invoice):
         from proteus import Model, Wizard
+        invoice.reload()
+        if invoice.state == 'paid':
+            return
         pay = Wizard('account.invoice.pay', [invoice])
         pay.form.payment_method = Model.get(
             'account.invoice.payment.method')(self.setup.method)
