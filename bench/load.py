@@ -158,6 +158,7 @@ class Client(threading.Thread):
         # the user's wait: from the first try to the answer
         start = time.perf_counter()
         for attempt in range(RETRY_503):
+            self.attempt = attempt
             try:
                 result = func(*args)
             except xmlrpc.client.ProtocolError as exception:
@@ -220,9 +221,10 @@ class Client(threading.Thread):
 
     def pay(self, invoice):
         from proteus import Model, Wizard
-        invoice.reload()
-        if invoice.state == 'paid':
-            return
+        if self.attempt:
+            invoice.reload()
+            if invoice.state == 'paid':
+                return
         pay = Wizard('account.invoice.pay', [invoice])
         pay.form.payment_method = Model.get(
             'account.invoice.payment.method')(self.setup.method)
