@@ -133,11 +133,16 @@ class Setup:
         self.method = Method.find([], limit=1)[0].id
         cheque = Journal.find([('receipt_method', '=', 'cheque')], limit=1)
         self.cheque_journal = cheque[0].id if cheque else None
-        self.vendors = [Party(i).name for i in vendor_ids]
+        # the demo vendors' portal web users (setup/serve does not make
+        # them): made once, with the portal password
         try:
-            from demo_data import portal_email
-            self.portal_emails = [portal_email(n) for n in self.vendors]
-        except ImportError:
+            from demo_data import create_vendor_web_users
+            emails = create_vendor_web_users(
+                pconfig.get_config(), args.portal_password,
+                say=lambda message: print(message, file=sys.stderr))
+            self.portal_emails = sorted(emails.values())
+        except Exception as exception:
+            print("no portal:", exception, file=sys.stderr)
             self.portal_emails = []
         parsed = urllib.parse.urlsplit(args.url)
         self.base = f"{parsed.scheme}://{parsed.hostname}:{parsed.port}"
@@ -379,7 +384,7 @@ def main():
         default=f"http://admin:{password}@127.0.0.1:{port}/{db}/",
         help="the server's XML-RPC address with the admin login")
     parser.add_argument('--portal-password',
-        default=os.environ.get('DEMO_PASSWORD', password),
+        default=os.environ.get('DEMO_PASSWORD', 'marketplace-demo'),
         help="the password of the demo vendors' portal web users")
     parser.add_argument('--dsn', default=(
             f"postgresql://{os.environ.get('PG_USER', 'postgres')}@"
