@@ -136,11 +136,17 @@ class Setup:
         # the demo vendors' portal web users (setup/serve does not make
         # them): made once, with the portal password
         try:
-            from demo_data import create_vendor_web_users
-            emails = create_vendor_web_users(
-                pconfig.get_config(), args.portal_password,
-                say=lambda message: print(message, file=sys.stderr))
-            self.portal_emails = sorted(emails.values())
+            from demo_data import portal_email
+            WebUser = Model.get('web.user')
+            self.portal_emails = []
+            for vendor in Party.find([('marketplace_vendor', '=', True)]):
+                email = portal_email(vendor.name)
+                if not WebUser.find([('email', '=', email)]):
+                    user = WebUser(email=email, party=vendor,
+                        email_valid=True)
+                    user.password = args.portal_password
+                    user.save()
+                self.portal_emails.append(email)
         except Exception as exception:
             print("no portal:", exception, file=sys.stderr)
             self.portal_emails = []
