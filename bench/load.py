@@ -387,7 +387,7 @@ def main():
     port = os.environ.get('SERVE_PORT', '8000')
     password = os.environ.get('SERVE_PASSWORD', 'marketplace-admin')
     parser.add_argument('--url',
-        default=f"http://admin:{password}@127.0.0.1:{port}/{db}/",
+        default=f"http://admin:{password}@127.0.0.1:{port}/{db}/rpc/",
         help="the server's XML-RPC address with the admin login")
     parser.add_argument('--portal-password',
         default=os.environ.get('DEMO_PASSWORD', 'marketplace-demo'),
