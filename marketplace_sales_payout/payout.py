@@ -7,7 +7,6 @@ from decimal import Decimal
 from itertools import groupby
 
 from trytond.i18n import gettext
-from trytond.model import ModelView, fields
 from trytond.modules.account.exceptions import AccountMissing
 from trytond.modules.marketplace_sales.common import (
     chunks, field_label, format_date, to_decimal)
