@@ -103,6 +103,13 @@ def test_browser_walk(tmp_path, demo_data):
 
 def check_desk(desk):
     """The sales desk at 1366 px: return the names of its screenshots"""
+    # The marketplace sales list shows the columns an accountant reads
+    # first, without a horizontal scrollbar.
+    sales_list = desk['sales_list']
+    assert sales_list['overflow'] <= 0, sales_list
+    assert sales_list['headers'][:8] == ['Date', 'Vendor', 'Product',
+        'Quantity', 'Net Amount', 'Commission', 'Payout', 'State'], (
+        sales_list)
     dashboard = desk['dashboard']
     # Opened at its top, one filter bar for the whole board, the 20 latest
     # sales with the legend of their colours.
@@ -123,5 +130,6 @@ def check_desk(desk):
     receive = desk['receive_payment']
     assert receive['amount'].endswith('.00'), receive
     assert receive['overflow'] <= 0, receive
-    return ['sales-dashboard-1366', 'cheque-deposit-form',
+    return ['marketplace-sales-1366', 'sales-dashboard-1366',
+        'cheque-deposit-form',
         'receive-payment-dialog']

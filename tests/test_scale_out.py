@@ -1,4 +1,19 @@
 # This file is part of the marketplace modules for Tryton.
+"""Two trytond servers on one PostgreSQL database: what a second
+application machine would be.
+
+Two servers listen on different ports over the same database.  At the same
+instant: 8 clients bill the same period, 4 on each server; 2 clients, one
+on each server, pay 4 customer invoices (each payment creates marketplace
+sales in that period); 2 clients pay the 2 vendor invoices of an earlier
+payout (their sales become paid).  A user who gets a clear message
+("nothing left to bill", "a payout is already running") stops; a server
+that answers busy (HTTP 503: it rolled back a conflict its own retries did
+not resolve) is asked again after a moment, as a user would click again.
+Afterwards every sale exists once and is billed once, the vendor invoices
+add up to the payouts of their sales, and every client was told the truth:
+success or a clear message.  (test_payout_concurrency.py covers payouts
+alone on one server.)
 """Two trytond servers on one PostgreSQL database (issue #30): what a
 second application machine would be.
 
@@ -11,6 +26,21 @@ running") stops; a server that answers busy (HTTP 503: it rolled back a
 conflict its own retries did not resolve) is asked again after a moment,
 as a user would click again.  Afterwards every sale exists once and is billed once,
 and every client was told the truth: success or a clear message.
+"""Two trytond servers on one PostgreSQL database: what a second
+application machine would be.
+
+Two servers listen on different ports over the same database.  At the same
+instant: 8 clients bill the same period, 4 on each server; 2 clients, one
+on each server, pay 4 customer invoices (each payment creates marketplace
+sales in that period); 2 clients pay the 2 vendor invoices of an earlier
+payout (their sales become paid).  A user who gets a clear message
+("nothing left to bill", "a payout is already running") stops; a server
+that answers busy (HTTP 503: it rolled back a conflict its own retries did
+not resolve) is asked again after a moment, as a user would click again.
+Afterwards every sale exists once and is billed once, the vendor invoices
+add up to the payouts of their sales, and every client was told the truth:
+success or a clear message.  (test_payout_concurrency.py covers payouts
+alone on one server.)
 """
 import datetime as dt
 import os
@@ -28,10 +58,10 @@ pytestmark = pytest.mark.skipif(
     reason="two servers on one database need PostgreSQL (a SQLite file is "
     "one process's): it runs in the PostgreSQL pass of setup/test")
 
-VENDORS = 3
-PAID_BEFORE = 2
+VENDORS = 4
+PAID_BEFORE = 3
 TO_PAY = 4
-PAYOUTS_PER_SERVER = 2
+PAYOUTS_PER_SERVER = 4
 PASSWORD = 'scale-out-2-servers'
 CLEAR_MESSAGES = ("Nothing left to bill", "A payout is already running")
 
@@ -101,9 +131,11 @@ def test_two_servers_one_database(data, live_trytond):
     to_date = data['today']() + dt.timedelta(days=1)
 
     def payout():
+        "The wizard at its preview, where Bill is clicked"
         wizard = Wizard('marketplace.payout')
         wizard.form.from_date = data['last_month']
         wizard.form.to_date = to_date
+        wizard.execute('preview')
         return wizard
 
     def run(n, kind, invoice_ids, server):
