@@ -14,33 +14,6 @@ Afterwards every sale exists once and is billed once, the vendor invoices
 add up to the payouts of their sales, and every client was told the truth:
 success or a clear message.  (test_payout_concurrency.py covers payouts
 alone on one server.)
-"""Two trytond servers on one PostgreSQL database (issue #30): what a
-second application machine would be.
-
-Two servers listen on different ports over the same database.  At the same
-instant: a payout is clicked on each server (twice each), and payments go
-through both (customer invoices whose payment creates marketplace sales,
-vendor invoices of an earlier payout whose sales become paid).  A user who
-gets a clear message ("nothing left to bill", "a payout is already
-running") stops; a server that answers busy (HTTP 503: it rolled back a
-conflict its own retries did not resolve) is asked again after a moment,
-as a user would click again.  Afterwards every sale exists once and is billed once,
-and every client was told the truth: success or a clear message.
-"""Two trytond servers on one PostgreSQL database: what a second
-application machine would be.
-
-Two servers listen on different ports over the same database.  At the same
-instant: 8 clients bill the same period, 4 on each server; 2 clients, one
-on each server, pay 4 customer invoices (each payment creates marketplace
-sales in that period); 2 clients pay the 2 vendor invoices of an earlier
-payout (their sales become paid).  A user who gets a clear message
-("nothing left to bill", "a payout is already running") stops; a server
-that answers busy (HTTP 503: it rolled back a conflict its own retries did
-not resolve) is asked again after a moment, as a user would click again.
-Afterwards every sale exists once and is billed once, the vendor invoices
-add up to the payouts of their sales, and every client was told the truth:
-success or a clear message.  (test_payout_concurrency.py covers payouts
-alone on one server.)
 """
 import datetime as dt
 import os
