@@ -436,8 +436,9 @@ def test_payout_missing_configuration(data, unchanged, field, string):
 
 
 def test_payout_vendor_without_payable(data, unchanged):
-    """A vendor without payable account stops the whole run: the other
-    vendors are not billed either"""
+    """A vendor without payable account is not billed: the preview says
+    why, and Bill with only that vendor refuses with the way to fix it"""
+    from proteus import Wizard
     from trytond.modules.marketplace_sales.tests.tools import (
         create_vendor, create_vendor_product)
     AccountConfiguration = Model_('account.configuration')
@@ -453,11 +454,25 @@ def test_payout_vendor_without_payable(data, unchanged):
         mug = create_vendor_product(
             "Mug", Decimal('10'), dave, data['category'])
         data['sell']([(mug, 1, Decimal('10'))])
+        payout = Wizard('marketplace.payout')
+        payout.form.from_date = data['last_month']
+        payout.form.to_date = data['today']()
+        payout.form.vendors.extend(
+            [Model_('party.party')(p.id) for p in [alice, dave]])
+        payout.execute('preview')
+        actions = {
+            l.vendor.name: (l.action, l.reason) for l in payout.form.lines}
+        assert actions == {
+            "Alice": ('post',
+                "no e-mail address: print the invoice and send it by post"),
+            "Dave": ('error', "no payable account"),
+            }
+        assert payout.form.billable
         unchanged.refused(UserError,
             'The vendor "Dave" has no payable account. Set one on the party '
             '(tab Accounting) or a default payable account in the '
             'accounting configuration.',
-            data['payout'], vendors=[data['alice'], dave])
+            data['payout'], vendors=[dave])
     finally:
         account_configuration.default_account_payable = payable
         account_configuration.save()
