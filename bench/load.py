@@ -39,6 +39,7 @@ import http.cookiejar
 import os
 import random
 import re
+import socket
 import sys
 import threading
 import time
@@ -315,8 +316,10 @@ def office(setup, stats, stop, every):
         today = Date.today()
         wizard = Wizard('marketplace.payout')
         wizard.form.from_date = today - dt.timedelta(days=62)
-        wizard.form.to_date = today + dt.timedelta(days=1)
-        wizard.execute('bill')
+        wizard.form.to_date = today
+        wizard.execute('preview')
+        if wizard.form.billable:
+            wizard.execute('bill')
 
     next_run = time.monotonic() + every / 2
     while not stop.wait(max(0, next_run - time.monotonic())):
@@ -399,7 +402,11 @@ def main():
         help="the database, for the final checks")
     parser.add_argument('--processes', default='?',
         help="the server's process count, printed with the figures")
+    parser.add_argument('--timeout', type=float, default=300,
+        help="seconds a client waits for an answer before it counts an "
+        "error")
     args = parser.parse_args()
+    socket.setdefaulttimeout(args.timeout)
 
     setup = Setup(args)
     stats = Stats()
@@ -412,12 +419,23 @@ def main():
         target=office, args=(setup, stats, stop, args.payout_every),
         daemon=True)
     back_office.start()
-    time.sleep(args.duration)
+    while time.monotonic() < started + args.duration:
+        time.sleep(min(30, started + args.duration - time.monotonic()))
+        with stats.lock:
+            done = sum(len(v) for v in stats.times.values())
+            errors = sum(stats.errors.values())
+        print(f"{time.monotonic() - started:5.0f} s: {done} answers, "
+            f"{errors} errors", file=sys.stderr, flush=True)
     stop.set()
-    for client in clients:
-        client.join(timeout=600)
-    back_office.join(timeout=600)
+    # the answers under way are waited for, up to the client timeout
+    deadline = time.monotonic() + args.timeout
+    for thread in clients + [back_office]:
+        thread.join(timeout=max(0, deadline - time.monotonic()))
+    waiting = sum(t.is_alive() for t in clients + [back_office])
     elapsed = time.monotonic() - started
+    if waiting:
+        print(f"{waiting} clients still waiting for an answer",
+            file=sys.stderr)
 
     print(f"clients {args.clients}, server processes {args.processes}, "
         f"{elapsed:.0f} s")

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sql.aggregate import Count, Max, Min, Sum
 
+from trytond.modules.marketplace_sales.common import to_decimal
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -67,11 +68,8 @@ class SaleFilter:
 
 
 def _decimal(value, digits=None):
-    "Decimal of a database value (SQLite sums NUMERIC as float)"
-    if value is None:
-        value = Decimal(0)
-    elif not isinstance(value, Decimal):
-        value = Decimal(str(value))
+    "Decimal of a database value (0 for NULL), rounded to digits if given"
+    value = to_decimal(value or 0)
     if digits is not None:
         value = value.quantize(Decimal(1).scaleb(-digits))
     return value

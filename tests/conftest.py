@@ -48,9 +48,11 @@ import urllib.error
 import urllib.request
 import xmlrpc.client
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parent.parent
 URI = os.environ.get('TRYTOND_DATABASE_URI', '')
 ON_POSTGRESQL = URI.startswith('postgresql')
 
@@ -326,6 +328,13 @@ def build_marketplace(module='marketplace_sales_payout'):
         wizard.execute('bill')
         return wizard
 
+    def admin_password(password):
+        "Give the admin a password, for the tests that log in over RPC"
+        User = Model.get('res.user')
+        admin = User(config.user)
+        admin.password = password
+        admin.save()
+
     return {
         'config': config, 'company': company, 'accounts': accounts,
         'method': method, 'category': category, 'unit': unit,
@@ -333,7 +342,7 @@ def build_marketplace(module='marketplace_sales_payout'):
         'sequence': sequence, 'commission': commission.products[0],
         'customer': customer, 'fiscalyear': fiscalyear,
         'sell': sell, 'invoice_of': invoice_of, 'payout': payout,
-        'built_on': built_on, 'last_month': last_month,
+        'admin_password': admin_password, 'built_on': built_on, 'last_month': last_month,
         'today': server_today,
         }
 
@@ -346,9 +355,8 @@ def build_marketplace_db():
 def load_demo_data():
     "Return setup/demo_data.py as a module (the demo's builder)"
     import importlib.util
-    from pathlib import Path
     spec = importlib.util.spec_from_file_location('demo_data',
-        Path(__file__).resolve().parent.parent / 'setup' / 'demo_data.py')
+        ROOT / 'setup' / 'demo_data.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -375,6 +383,57 @@ def free_port():
 @pytest.fixture(scope='session', name='free_port')
 def free_port_fixture():
     return free_port
+
+
+CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
+WEB_CLIENT = ROOT / 'var' / 'sao' / 'package' / 'index.html'
+PLAYWRIGHT = ROOT / 'var' / 'e2e' / 'node_modules' / 'playwright-core'
+
+
+def browser_missing(web_client=True):
+    """Why a browser walk of the demo cannot run here, or None.  The walk
+    installs the web client (web_client) and playwright-core with npm."""
+    if os.environ.get('TRYTOND_DATABASE_URI', '').startswith('postgresql'):
+        return ("the demo is a SQLite file (setup/demo): the browser walk "
+            "runs on the SQLite pass of setup/test only")
+    if not os.access(CHROMIUM, os.X_OK):
+        return (f"no chromium at {CHROMIUM}: "
+            "'apt-get install chromium' to run the browser test")
+    if not shutil.which('node'):
+        return "no node: 'apt-get install nodejs npm' to run the browser test"
+    installed = PLAYWRIGHT.exists() and (
+        WEB_CLIENT.exists() or not web_client)
+    if not installed and not shutil.which('npm'):
+        return ("the web client or playwright-core is not installed and "
+            "there is no npm to install them: 'apt-get install npm'")
+    return None
+
+
+@pytest.fixture(scope='session')
+def browser_walk(demo_data):
+    """walk(runner, tmp_path, web_client=True): run setup/e2e/<runner> on a
+    copy of the demo and return its JSON result; skipped, with the reason,
+    when the machine has no browser"""
+    def walk(runner, tmp_path, web_client=True):
+        reason = browser_missing(web_client)
+        if reason:
+            pytest.skip(reason)
+        db = demo_data.cached_copy(str(tmp_path / 'db'))
+        report = tmp_path / f'{runner}.json'
+        env = dict(os.environ)
+        for name in ['TRYTOND_DATABASE_URI', 'DB_NAME', 'DB_CACHE']:
+            env.pop(name, None)
+        process = subprocess.run(
+            [str(ROOT / 'setup' / 'e2e' / runner), '--db', db,
+                '--shots', str(tmp_path / 'shots'), '--json', str(report)],
+            env=env, capture_output=True, text=True, timeout=900)
+        assert report.exists(), process.stderr[-3000:]
+        result = json.loads(report.read_text())
+        assert process.returncode == 0, (result.get('error'),
+            result.get('server_log_tail'), process.stderr[-2000:])
+        assert not result['page_errors']
+        return result
+    return walk
 
 
 class LiveTrytond:

@@ -60,9 +60,7 @@ def build_data(build_marketplace_db):
         user.password = PASSWORD
         user.save()
         return user
-    admin = User(data['config'].user)
-    admin.password = PASSWORD
-    admin.save()
+    data['admin_password'](PASSWORD)
     user('seller', [sales_group])
     user('reader', [reader_group])
 

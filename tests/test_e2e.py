@@ -6,55 +6,12 @@ through the tryton-sao web client served by trytond on a copy of the demo
 database.  Skipped, with the reason shown, when chromium, node or the web
 client (and npm to install it) are missing.
 """
-import json
-import os
 import re
-import shutil
-import subprocess
-from pathlib import Path
-
-import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
-SAO = ROOT / 'var' / 'sao' / 'package' / 'index.html'
-PLAYWRIGHT = ROOT / 'var' / 'e2e' / 'node_modules' / 'playwright-core'
 
 
-def missing():
-    if os.environ.get('TRYTOND_DATABASE_URI', '').startswith('postgresql'):
-        return ("the demo is a SQLite file (setup/demo): the browser walk "
-            "runs on the SQLite pass of setup/test only")
-    if not os.access(CHROMIUM, os.X_OK):
-        return (f"no chromium at {CHROMIUM}: "
-            "'apt-get install chromium' to run the browser test")
-    if not shutil.which('node'):
-        return "no node: 'apt-get install nodejs npm' to run the browser test"
-    if not (SAO.exists() and PLAYWRIGHT.exists()) and not shutil.which('npm'):
-        return ("the web client or playwright-core is not installed and "
-            "there is no npm to install them: 'apt-get install npm'")
-    return None
-
-
-pytestmark = pytest.mark.skipif(bool(missing()), reason=missing() or '')
-
-
-def test_browser_walk(tmp_path, demo_data):
-    db = demo_data.cached_copy(str(tmp_path / 'db'))
+def test_browser_walk(tmp_path, browser_walk):
+    result = browser_walk('run', tmp_path)
     shots = tmp_path / 'shots'
-    report = tmp_path / 'e2e.json'
-    env = dict(os.environ)
-    for name in ['TRYTOND_DATABASE_URI', 'DB_NAME', 'DB_CACHE']:
-        env.pop(name, None)
-    process = subprocess.run(
-        [str(ROOT / 'setup' / 'e2e' / 'run'), '--db', db,
-            '--shots', str(shots), '--json', str(report)],
-        env=env, capture_output=True, text=True, timeout=900)
-    assert report.exists(), process.stderr[-3000:]
-    result = json.loads(report.read_text())
-    assert process.returncode == 0, (result.get('error'),
-        result.get('server_log_tail'), process.stderr[-2000:])
-    assert not result['page_errors']
 
     # Financial > Marketplace > Sales shows the 8 sales of the demo, with
     # worked example A in its default columns (180.00 net, 20.00

@@ -36,29 +36,18 @@ def data(build_marketplace_db, fresh_database):
 
 
 def build_data(build_marketplace_db):
-    from proteus import Model
-    from trytond.modules.marketplace_sales.tests.tools import (
-        create_vendor, create_vendor_product)
+    from trytond.modules.marketplace_sales.tests.tools import create_vendors
 
     data = build_marketplace_db()
-    vendors, products = [], []
-    for i in range(VENDORS):
-        vendor = create_vendor(
-            f"Vendor {i}", Decimal('0.15') + Decimal(i) / 100,
-            Decimal('0.5'))
-        vendors.append(vendor)
-        products.append(create_vendor_product(
-                f"Product {i}", Decimal('10'), vendor, data['category']))
-        products.append(create_vendor_product(
-                f"Other {i}", Decimal('7'), vendor, data['category']))
+    vendors, products = create_vendors(
+        VENDORS, data['category'],
+        [("Product", Decimal('10')), ("Other", Decimal('7'))],
+        commission_rate=lambda i: Decimal('0.15') + Decimal(i) / 100)
     for n in range(2):
         data['sell']([
                 (p, n + i + 1, Decimal('9.99') + i)
                 for i, p in enumerate(products)])
-    User = Model.get('res.user')
-    admin = User(data['config'].user)
-    admin.password = PASSWORD
-    admin.save()
+    data['admin_password'](PASSWORD)
     data['vendors'] = vendors
     data['products'] = products
     return data

@@ -29,24 +29,16 @@ def populate(build_marketplace):
     """Return the expected sales after building them through the paid hook
     and the server's date when they were built"""
     from proteus import Model
-    from trytond.modules.marketplace_sales.tests.tools import (
-        create_vendor, create_vendor_product)
+    from trytond.modules.marketplace_sales.tests.tools import create_vendors
 
     data = build_marketplace()
-    products = []
-    for i in range(VENDORS):
-        vendor = create_vendor(f"Vendor {i}", Decimal('0.15'), Decimal('0.5'))
-        products.append(create_vendor_product(
-                f"Product {i}", Decimal('10'), vendor, data['category']))
+    _, products = create_vendors(VENDORS, data['category'])
     for n in range(INVOICES):
         data['sell']([
                 (product, n + i + 1, Decimal('9.99'))
                 for i, product in enumerate(products)])
 
-    User = Model.get('res.user')
-    admin = User(data['config'].user)
-    admin.password = PASSWORD
-    admin.save()
+    data['admin_password'](PASSWORD)
     Sale = Model.get('marketplace.sale')
     return {s.id: s.payout_amount for s in Sale.find([])}, data['built_on']
 

@@ -88,10 +88,7 @@ def data(build_marketplace_db):
     french, = Lang.find([('code', '=', 'fr')])
     french.click('load_translations')
 
-    User = Model.get('res.user')
-    admin = User(data['config'].user)
-    admin.password = PASSWORD
-    admin.save()
+    data['admin_password'](PASSWORD)
 
     Invoice = Model.get('account.invoice')
     data.update({

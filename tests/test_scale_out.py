@@ -47,16 +47,10 @@ def data(build_marketplace_db, fresh_database):
 
 def build_data(build_marketplace_db):
     from proteus import Model
-    from trytond.modules.marketplace_sales.tests.tools import (
-        create_vendor, create_vendor_product)
+    from trytond.modules.marketplace_sales.tests.tools import create_vendors
 
     data = build_marketplace_db()
-    vendors, products = [], []
-    for i in range(VENDORS):
-        vendor = create_vendor(f"Vendor {i}", Decimal('0.15'), Decimal('0.5'))
-        vendors.append(vendor)
-        products.append(create_vendor_product(
-                f"Product {i}", Decimal('10'), vendor, data['category']))
+    vendors, products = create_vendors(VENDORS, data['category'])
 
     def lines(n):
         return [(p, n + i + 1, Decimal('9.99') + i)
@@ -69,10 +63,7 @@ def build_data(build_marketplace_db):
     assert len(vendor_invoices) == 2
     unpaid = [data['invoice_of'](lines(n + PAID_BEFORE))
         for n in range(TO_PAY)]
-    User = Model.get('res.user')
-    admin = User(data['config'].user)
-    admin.password = PASSWORD
-    admin.save()
+    data['admin_password'](PASSWORD)
     data.update({
         'vendors': vendors, 'products': products,
         'vendor_invoices': [i.id for i in vendor_invoices],

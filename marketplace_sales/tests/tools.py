@@ -51,6 +51,28 @@ def create_vendor_product(name, list_price, vendor, account_category,
     return product
 
 
+def create_vendors(count, account_category,
+        products=(("Product", Decimal('10')),),
+        commission_rate=Decimal('0.15'), support_rate=Decimal('0.5'),
+        config=None):
+    """Create count vendors "Vendor <i>", each selling one product per
+    (name, list price) of products, named "<name> <i>"; commission_rate
+    may be a function of i.  Return the vendors and their products, vendor
+    after vendor."""
+    vendors, variants = [], []
+    for i in range(count):
+        rate = commission_rate(i) if callable(commission_rate) else (
+            commission_rate)
+        vendor = create_vendor(
+            f"Vendor {i}", rate, support_rate, config=config)
+        vendors.append(vendor)
+        for name, price in products:
+            variants.append(create_vendor_product(
+                    f"{name} {i}", price, vendor, account_category,
+                    config=config))
+    return vendors, variants
+
+
 def pay_invoice(invoice, payment_method, amount=None, date=None):
     "Pay the amount to pay of the invoice (or amount) with the method"
     pay = Wizard('account.invoice.pay', [invoice])
