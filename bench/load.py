@@ -100,6 +100,22 @@ class Stats:
                 self.errors[(op, label)] += 1
 
 
+def login(url):
+    """Log in with the credentials of url, as the web client does, and
+    return the address without them and the headers of the session: a
+    password sent with every request is hashed again on every request."""
+    parsed = urllib.parse.urlsplit(url)
+    bare = parsed._replace(
+        netloc=f"{parsed.hostname}:{parsed.port}").geturl()
+    login = urllib.parse.unquote(parsed.username)
+    server = xmlrpc.client.ServerProxy(bare, allow_none=True)
+    user_id, session, _ = server.common.db.login(
+        login, {'password': urllib.parse.unquote(parsed.password)})
+    token = base64.b64encode(
+        f"{login}:{user_id}:{session}".encode()).decode()
+    return bare, [('Authorization', 'Session ' + token)]
+
+
 def percentile(values, p):
     values = sorted(values)
     if not values:
@@ -189,9 +205,10 @@ class Client(threading.Thread):
 
     def run(self):
         from proteus import config as pconfig
-        pconfig.set_xmlrpc(self.setup.args.url)
+        url, headers = login(self.setup.args.url)
+        pconfig.set_xmlrpc(url, headers=headers)
         self.proxy = xmlrpc.client.ServerProxy(
-            self.setup.args.url, allow_none=True, use_builtin_types=True)
+            url, allow_none=True, use_builtin_types=True, headers=headers)
         self.context = self.proxy.model.res.user.get_preferences(True, {})
         ops, weights = zip(*MIX)
         while not self.stop.is_set():
@@ -294,7 +311,8 @@ def office(setup, stats, stop, every):
     "The back office: a deposit slip of the waiting cheques and a payout"
     from proteus import Model, Wizard
     from proteus import config as pconfig
-    pconfig.set_xmlrpc(setup.args.url)
+    url, headers = login(setup.args.url)
+    pconfig.set_xmlrpc(url, headers=headers)
     Deposit = Model.get('sale.cheque.deposit')
     Payment = Model.get('account.payment')
     Date = Model.get('ir.date')
@@ -306,14 +324,14 @@ def office(setup, stats, stop, every):
                 ('cheque_deposit', '=', None)], limit=200)
         if not cheques:
             return
-        slip = Deposit(date=Date.today())
+        slip = Deposit(date=Date.today(pconfig.get_config().context))
         for cheque in cheques:
             slip.payments.append(Payment(cheque.id))
         slip.save()
         slip.click('post')
 
     def payout():
-        today = Date.today()
+        today = Date.today(pconfig.get_config().context)
         wizard = Wizard('marketplace.payout')
         wizard.form.from_date = today - dt.timedelta(days=62)
         wizard.form.to_date = today
