@@ -107,12 +107,12 @@ def login(url):
     parsed = urllib.parse.urlsplit(url)
     bare = parsed._replace(
         netloc=f"{parsed.hostname}:{parsed.port}").geturl()
-    login = urllib.parse.unquote(parsed.username)
+    username = urllib.parse.unquote(parsed.username)
     server = xmlrpc.client.ServerProxy(bare, allow_none=True)
     user_id, session, _ = server.common.db.login(
-        login, {'password': urllib.parse.unquote(parsed.password)})
+        username, {'password': urllib.parse.unquote(parsed.password)})
     token = base64.b64encode(
-        f"{login}:{user_id}:{session}".encode()).decode()
+        f"{username}:{user_id}:{session}".encode()).decode()
     return bare, [('Authorization', 'Session ' + token)]
 
 

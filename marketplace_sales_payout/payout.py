@@ -306,18 +306,24 @@ class MarketplaceSale(metaclass=PoolMeta):
     @classmethod
     def _check_payout_vendor(cls, vendor):
         "Raise a PayoutError saying what the vendor lacks to be billed"
+        lack = cls._payout_vendor_lack(vendor)
+        if lack:
+            raise PayoutError(gettext(
+                    'marketplace_sales_payout.msg_payout_vendor_no_%s' % lack,
+                    vendor=vendor.rec_name))
+
+    @classmethod
+    def _payout_vendor_lack(cls, vendor):
+        """What the vendor lacks for its invoice: 'payable' (no payable
+        account), 'address' (no invoice address) or None"""
         try:
             payable = vendor.account_payable_used
         except AccountMissing:
             payable = None
         if not payable:
-            raise PayoutError(gettext(
-                    'marketplace_sales_payout.msg_payout_vendor_no_payable',
-                    vendor=vendor.rec_name))
+            return 'payable'
         if not vendor.address_get(type='invoice'):
-            raise PayoutError(gettext(
-                    'marketplace_sales_payout.msg_payout_vendor_no_address',
-                    vendor=vendor.rec_name))
+            return 'address'
 
     @classmethod
     def _check_payout_legal_data(cls, companies, vendors):

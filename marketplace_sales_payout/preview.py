@@ -2,7 +2,6 @@
 from decimal import Decimal
 
 from trytond.i18n import gettext
-from trytond.modules.account.exceptions import AccountMissing
 from trytond.pool import Pool, PoolMeta
 
 from .payout import _in_france, _missing_legal_data
@@ -55,16 +54,10 @@ class MarketplaceSale(metaclass=PoolMeta):
             return 'skip', gettext(
                 'marketplace_sales_payout.msg_preview_skip_%s' % skip,
                 minimum=minimum)
-        try:
-            payable = vendor.account_payable_used
-        except AccountMissing:
-            payable = None
-        if not payable:
+        lack = cls._payout_vendor_lack(vendor)
+        if lack:
             return 'error', gettext(
-                'marketplace_sales_payout.msg_preview_no_payable')
-        if not vendor.address_get(type='invoice'):
-            return 'error', gettext(
-                'marketplace_sales_payout.msg_preview_no_address')
+                'marketplace_sales_payout.msg_preview_no_%s' % lack)
         if _in_france(company.party):
             missing = []
             for party in [company.party, vendor]:
