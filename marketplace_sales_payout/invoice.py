@@ -1,4 +1,5 @@
 # This file is part of the marketplace modules for Tryton.
+import datetime as dt
 import html
 import logging
 from collections import OrderedDict
@@ -10,8 +11,10 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools.email_ import format_address
 from trytond.transaction import Transaction, without_check_access
+from trytond.url import host
 
 from .exceptions import VendorInvoiceError
+from .sendmail import SMTPBeforeCommit
 from .tax import tax_codes
 
 logger = logging.getLogger(__name__)
@@ -34,10 +37,24 @@ class Invoice(metaclass=PoolMeta):
         "Billing Period End", readonly=True,
         states={'invisible': ~Eval('marketplace_self_billing', False)},
         help="The last day of the payout period the invoice bills.")
+    marketplace_email_queued = fields.Timestamp(
+        "E-mail Queued", readonly=True,
+        states={'invisible': ~Eval('marketplace_self_billing', False)},
+        help="When the e-mail to the vendor was last asked for.")
+    marketplace_emailed = fields.Timestamp(
+        "E-mailed", readonly=True,
+        states={'invisible': ~Eval('marketplace_self_billing', False)},
+        help="When the SMTP server last accepted the e-mail to the vendor.")
+    # A mailing task that has not ended this long after a worker took it
+    # died with its worker: the e-mail is queued again.
+    _marketplace_email_lost = dt.timedelta(minutes=10)
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # the e-mail to the vendor is followed on posted invoices
+        cls._check_modify_exclude |= {
+            'marketplace_email_queued', 'marketplace_emailed'}
         cls._buttons.update({
                 'marketplace_email': {
                     'invisible': (~Eval('marketplace_self_billing', False)
@@ -257,12 +274,68 @@ class Invoice(metaclass=PoolMeta):
             else:
                 not_mailed.append(invoice)
         if mailed:
-            # One task per invoice: workers share the e-mails and a failed
-            # send holds up no other vendor's
-            with Transaction().set_context(
-                    queue_name='marketplace_payout', queue_batch=1):
-                cls.__queue__.marketplace_send_payout(mailed)
+            # The request of each e-mail, whose time names its Message-ID;
+            # E-mailed is set again once the SMTP server accepts it
+            cls.write(mailed, {
+                    'marketplace_email_queued': dt.datetime.now(),
+                    'marketplace_emailed': None,
+                    })
+            cls._marketplace_queue_send(mailed)
         return not_mailed
+
+    @classmethod
+    def _marketplace_queue_send(cls, invoices):
+        # One task per invoice: workers share the e-mails and a failed
+        # send holds up no other vendor's
+        with Transaction().set_context(
+                queue_name='marketplace_payout', queue_batch=1):
+            cls.__queue__.marketplace_send_payout(invoices)
+
+    @classmethod
+    def marketplace_requeue_payout_emails(cls):
+        """Queue again the e-mails asked for and never sent whose task is
+        lost: a worker took it and died (a killed worker leaves its task
+        taken and unfinished, and no worker takes it again).  Run by the
+        scheduler."""
+        pool = Pool()
+        Queue = pool.get('ir.queue')
+        lost = dt.datetime.now() - cls._marketplace_email_lost
+        with without_check_access():
+            pending = set()
+            for task in Queue.search([
+                        ('name', '=', 'marketplace_payout'),
+                        ('finished_at', '=', None),
+                        ['OR',
+                            ('dequeued_at', '=', None),
+                            ('dequeued_at', '>', lost),
+                            ],
+                        ]):
+                instances = task.data.get('instances')
+                if isinstance(instances, int):
+                    instances = [instances]
+                pending.update(instances or [])
+            invoices = [i for i in cls.search([
+                        ('marketplace_self_billing', '=', True),
+                        ('state', 'in', ['posted', 'paid']),
+                        ('marketplace_email_queued', '<', lost),
+                        ('marketplace_emailed', '=', None),
+                        ])
+                if i.id not in pending]
+            if invoices:
+                logger.info("queueing again %s self-billing e-mails",
+                    len(invoices))
+                cls._marketplace_queue_send(invoices)
+        return invoices
+
+    def _marketplace_message_id(self):
+        """The Message-ID of the e-mail asked for at marketplace_email_queued:
+        the same on every try, another when the e-mail is asked again (None:
+        Tryton makes one)"""
+        queued = self.marketplace_email_queued
+        if queued:
+            return '<self-billing.%s.%s.%s@%s>' % (
+                self.id, queued.strftime('%Y%m%d%H%M%S%f'),
+                Transaction().database.name, host())
 
     @classmethod
     def marketplace_send_payout(cls, invoices):
@@ -277,15 +350,26 @@ class Invoice(metaclass=PoolMeta):
         report_id = ModelData.get_id(
             'marketplace_sales_payout', 'report_payout')
         template = Configuration(1).payout_email_template
-        for invoice in invoices:
+        # Two tries of the same e-mail never run at once: the later one
+        # finds it sent
+        cls.lock(invoices)
+        smtp = Transaction().join(SMTPBeforeCommit())
+        sent, unmailable = [], []
+        for invoice in cls.browse([i.id for i in invoices]):
             if (not invoice.marketplace_self_billing
                     or invoice.state not in {'posted', 'paid'}):
+                continue
+            if (invoice.marketplace_email_queued
+                    and invoice.marketplace_emailed):
+                # sent by an earlier try
                 continue
             mechanism = invoice.marketplace_payout_email()
             if not mechanism:
                 logger.info(
                     "self-billing invoice %s not e-mailed: "
                     "%s has no e-mail", invoice.number, invoice.party.rec_name)
+                # no longer asked: the scheduler stops trying
+                unmailable.append(invoice)
                 continue
             language = invoice.marketplace_language
             with Transaction().set_context(language=language):
@@ -297,6 +381,7 @@ class Invoice(metaclass=PoolMeta):
                         invoice)
             if report_id not in reports:
                 reports.insert(0, report_id)
+            smtp.message_id = invoice._marketplace_message_id()
             Email.send(
                 to=format_address(
                     mechanism.value, mechanism.name or invoice.party.rec_name),
@@ -304,6 +389,11 @@ class Invoice(metaclass=PoolMeta):
                 body=body,
                 record=(cls.__name__, invoice.id),
                 reports=reports)
+            sent.append(invoice)
+        if sent:
+            cls.write(sent, {'marketplace_emailed': dt.datetime.now()})
+        if unmailable:
+            cls.write(unmailable, {'marketplace_email_queued': None})
 
     @property
     def marketplace_language(self):

@@ -11,3 +11,6 @@ class Cron(metaclass=PoolMeta):
         cls.method.selection.append(
             ('marketplace.sale|payout_previous_month',
                 "Bill Vendor Sales of the Previous Month"))
+        cls.method.selection.append(
+            ('account.invoice|marketplace_requeue_payout_emails',
+                "Send Self-Billing E-mails Left Unsent"))

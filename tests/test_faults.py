@@ -267,7 +267,10 @@ def test_worker_crash_while_emailing(data, snapshot, monkeypatch):
         assert pool_model('ir.queue')(task_id).finished_at
         assert len(pool_model('ir.email').search(
                 [('resource', '=', 'account.invoice,%s' % invoice.id)])) == 1
-    for table in ['account_invoice', 'account_invoice_line', 'account_move',
+        # the invoice records when the SMTP server accepted the e-mail
+        sent = pool_model('account.invoice')(invoice.id)
+        assert sent.marketplace_emailed >= sent.marketplace_email_queued
+    for table in ['account_invoice_line', 'account_move',
             'account_move_line', 'marketplace_sale', 'ir_sequence_strict']:
         assert after['digests'][table] == before['digests'][table], table
     assert after['totals'] == before['totals']

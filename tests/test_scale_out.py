@@ -14,6 +14,9 @@ Afterwards every sale exists once and is billed once, the vendor invoices
 add up to the payouts of their sales, and every client was told the truth:
 success or a clear message.  (test_payout_concurrency.py covers payouts
 alone on one server.)
+
+Two queue workers on the same database: one is killed while it sends the
+self-billing e-mails; the other sends them, each under one Message-ID.
 """
 import datetime as dt
 import os
@@ -152,8 +155,8 @@ def test_two_servers_one_database(data, live_trytond):
     for server in servers:
         assert server.process.poll() is None, server.log_tail()
 
-    from trytond.tests.test_tryton import DB_NAME
-    pconfig.set_trytond(DB_NAME)
+    # this thread's proteus configuration is still the fixture's (the
+    # clients' XML-RPC ones are their threads')
     Invoice = Model.get('account.invoice')
     Sale = Model.get('marketplace.sale')
     # every client told the truth: success or a clear message
@@ -199,3 +202,158 @@ def test_two_servers_one_database(data, live_trytond):
     print("servers:", [s.port for s in servers], "clients:", len(jobs),
         "sales:", len(sales), "vendor invoices:", len(invoices),
         "vendor lines:", len(set(lines)))
+
+
+class _HoldFirst:
+    """SMTP handler that keeps each message and holds the answer to the
+    first one: the worker sending it waits, and is killed there"""
+
+    def __init__(self):
+        self.messages = []
+        self.first = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        import email
+        import email.policy
+        self.messages.append(email.message_from_bytes(
+                envelope.content, policy=email.policy.default))
+        if len(self.messages) == 1:
+            self.first.set()
+            await asyncio.sleep(30)
+        return '250 OK'
+
+
+def start_worker(directory, smtp_port):
+    "A trytond-worker on the test database, mailing through smtp_port"
+    import shutil
+    import subprocess
+    import sys
+
+    from trytond.tests.test_tryton import DB_NAME
+    directory.mkdir(exist_ok=True)
+    config = directory / 'worker.conf'
+    config.write_text(
+        f"[database]\nuri = {URI}\n\n"
+        f"[email]\nuri = smtp://127.0.0.1:{smtp_port}\n\n"
+        "[queue]\nworker = True\n")
+    worker = shutil.which('trytond-worker') or os.path.join(
+        os.path.dirname(sys.executable), 'trytond-worker')
+    log = open(directory / 'worker.log', 'w')
+    # its own process group: the worker and its pool's child are killed
+    # together
+    return subprocess.Popen(
+        [worker, '-c', str(config), '-d', DB_NAME, '-n', '1'],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def kill(process):
+    "SIGKILL the process and its children, as a machine's crash would"
+    import signal
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=20)
+
+
+def test_worker_killed_while_mailing(data, tmp_path, monkeypatch, free_port):
+    """A worker is killed (SIGKILL) while the SMTP server holds its first
+    e-mail: the other worker sends the rest, the scheduler's requeue gives
+    it the lost one, and every vendor has its self-billing e-mail under one
+    Message-ID (the message cut by the kill, if the server kept it, has the
+    same Message-ID as the one sent again)"""
+    from aiosmtpd.controller import Controller
+    from proteus import Model
+    from trytond import config
+    from trytond.modules.marketplace_sales.tests.tools import create_vendors
+    from trytond.pool import Pool
+    from trytond.tests.test_tryton import DB_NAME
+    from trytond.transaction import Transaction
+
+    vendors, products = create_vendors(
+        3, data['category'], [("Mailed", Decimal('10'))])
+    for i, vendor in enumerate(vendors):
+        vendor.contact_mechanisms.new(
+            type='email', value=f'vendor{i}@example.com')
+        vendor.save()
+    data['sell']([(p, 2, Decimal('20')) for p in products])
+    # A production setup: the payout queues its e-mails for the workers
+    if not config.has_section('queue'):
+        config.add_section('queue')
+    previous = config.get('queue', 'worker', default=None)
+    config.set('queue', 'worker', 'True')
+    try:
+        data['payout'](vendors=vendors)
+    finally:
+        config.set('queue', 'worker', previous or 'False')
+    Invoice = Model.get('account.invoice')
+    invoices = Invoice.find([('party', 'in', [v.id for v in vendors])])
+    assert len(invoices) == 3
+    assert all(i.marketplace_email_queued and not i.marketplace_emailed
+        for i in invoices)
+
+    handler = _HoldFirst()
+    port = free_port()
+    smtp = Controller(handler, hostname='127.0.0.1', port=port)
+    smtp.start()
+    workers = []
+    try:
+        workers.append(start_worker(tmp_path / 'first', port))
+        assert handler.first.wait(180), "the first worker sent nothing"
+        kill(workers[0])
+        workers.append(start_worker(tmp_path / 'second', port))
+
+        def emailed():
+            with Transaction().start(DB_NAME, 0, readonly=True):
+                Invoice_ = Pool(DB_NAME).get('account.invoice')
+                return [i.id for i in Invoice_.browse(
+                            [i.id for i in invoices])
+                    if i.marketplace_emailed]
+        deadline = time.monotonic() + 180
+        while len(emailed()) < 2:
+            assert time.monotonic() < deadline, handler.messages
+            time.sleep(1)
+        # the lost task: taken by the killed worker, never finished
+        lost, = set(i.id for i in invoices) - set(emailed())
+
+        # The scheduler's requeue, once its delay has passed
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Invoice_ = Pool(DB_NAME).get('account.invoice')
+            monkeypatch.setattr(Invoice_, '_marketplace_email_lost',
+                dt.timedelta(0))
+            requeued = Invoice_.marketplace_requeue_payout_emails()
+            assert [i.id for i in requeued] == [lost]
+            transaction.commit()
+        deadline = time.monotonic() + 180
+        while len(emailed()) < 3:
+            assert time.monotonic() < deadline, handler.messages
+            time.sleep(1)
+        # once sent, the requeue finds nothing left
+        with Transaction().start(DB_NAME, 0):
+            assert Pool(DB_NAME).get(
+                'account.invoice').marketplace_requeue_payout_emails() == []
+    finally:
+        for worker in workers:
+            kill(worker)
+        smtp.stop()
+
+    by_id = {}
+    for message in handler.messages:
+        by_id.setdefault(message['Message-ID'].strip(), []).append(
+            message['To'].addresses[0].addr_spec)
+    # One Message-ID per vendor.  The server kept the message whose answer
+    # it held when the worker was killed: the lost invoice's e-mail arrived
+    # twice, both times under its one Message-ID.
+    assert sorted(to for tos in by_id.values() for to in set(tos)) == [
+        f'vendor{i}@example.com' for i in range(3)], by_id
+    assert sorted(len(tos) for tos in by_id.values()) == [1, 1, 2], by_id
+    with Transaction().start(DB_NAME, 0, readonly=True):
+        Email = Pool(DB_NAME).get('ir.email')
+        for invoice in invoices:
+            # the database holds the try that committed, once
+            sent, = Email.search(
+                [('resource', '=', f'account.invoice,{invoice.id}')])
+            assert sent.message_id in by_id
+            assert len(by_id[sent.message_id]) == (
+                2 if invoice.id == lost else 1)
