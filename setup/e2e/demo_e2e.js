@@ -7,7 +7,8 @@
 // Environment: BASE_URL, DATABASE, LOGIN (admin), PASSWORD, SHOTS (folder of
 // the screenshots), CHROMIUM (/usr/bin/chromium), PAYOUT=1 to run the
 // "Bill vendor sales" wizard for PAYOUT_FROM..PAYOUT_TO (ISO dates),
-// DASHBOARD=1 to open the sales dashboard.
+// DASHBOARD=1 to open the sales dashboard, DATE_FORMAT the admin's date
+// format (%d/%m/%Y in French).  The walk reads French or English labels.
 // Prints one JSON line with what it saw; exits non-zero on any failure
 // (after saving a screenshot of the failing page as failure.png).
 'use strict';
@@ -23,6 +24,12 @@ const PASSWORD = env.PASSWORD || 'marketplace-demo';
 const SHOTS = env.SHOTS || path.join(__dirname, '..', '..', 'doc',
     'screenshots');
 const TIMEOUT = 30000;
+const DATE_FORMAT = env.DATE_FORMAT || '%m/%d/%Y';
+// The labels of the web client and of our modules the walk clicks, in
+// French or English
+const ALL_TAB = /^\s*(All|Toutes|Tous)\b/;
+const SWITCH = 'button[title="Switch"], button[title="Basculer"]';
+const NEW = 'button[title="New"]:visible, button[title="Nouveau"]:visible';
 // The menu entries, as run_e2e.py reads them from the server.
 const MENU = {
     financial: env.MENU_FINANCIAL || 'Financial',
@@ -124,7 +131,7 @@ async function marketplaceSales(page) {
         .waitFor({timeout: TIMEOUT});
     // The "All" filter tab shows every state.
     const all = page.locator('.tab-pane.active .nav-tabs a[role=tab]')
-        .filter({hasText: /^\s*All\b/});
+        .filter({hasText: ALL_TAB});
     if (await all.count()) {
         await all.first().click();
         await page.waitForTimeout(1500);
@@ -144,9 +151,9 @@ async function marketplaceSales(page) {
     // The list is editable: select the row, then switch to the form.
     // Worked example A of the specification: 2 lamps at 100.00, 10 % off.
     await rows.filter({hasText: 'Lampe de chevet'})
-        .filter({hasText: '200.00'}).first()
+        .filter({hasText: /180[.,]00/}).first()
         .locator('td.selection-state input, td').first().click();
-    await page.locator('.tab-pane.active button[title="Switch"]').first()
+    await page.locator(`.tab-pane.active :is(${SWITCH})`).first()
         .click();
     const form = page.locator('.tab-pane.active .form').first();
     await form.waitFor({timeout: TIMEOUT});
@@ -163,11 +170,12 @@ async function marketplaceSales(page) {
 
 async function fillDate(page, field, iso) {
     // sao names the date input after its field; it takes the user's
-    // format: the admin is English, m/d/Y.
+    // format
     const [y, m, d] = iso.split('-');
     const input = page.locator('.modal:visible').last()
         .locator(`input[name="${field}"]`).first();
-    const value = `${m}/${d}/${y}`;
+    const value = DATE_FORMAT.replace('%Y', y).replace('%m', m)
+        .replace('%d', d);
     // The dialog may still be loading its defaults: fill until it sticks.
     for (let i = 0; i < 5; i++) {
         await input.click();
@@ -215,7 +223,7 @@ async function billVendorSales(page) {
     const error = page.locator('.error-dialog:visible, .warning-dialog:visible')
         .first();
     const open = page.locator('.modal:visible .modal-footer button')
-        .filter({hasText: /Open Invoices/i}).first();
+        .filter({hasText: /Open Invoices|Ouvrir les factures/i}).first();
     await Promise.race([
         dialog.waitFor({state: 'hidden', timeout: 2 * TIMEOUT}),
         error.waitFor({timeout: 2 * TIMEOUT}),
@@ -243,9 +251,9 @@ async function salesDashboard(page) {
     step('open the sales dashboard');
     const search = page.locator('#global-search-entry');
     await search.click();
-    await search.fill('Sales dashboard');
+    await search.fill(env.MENU_SALES_DASHBOARD || 'Sales Dashboard');
     const item = page.locator('.global-search-text')
-        .filter({hasText: /dashboard/i}).first();
+        .filter({hasText: /dashboard|tableau de bord/i}).first();
     await item.waitFor({timeout: TIMEOUT});
     await item.click();
     await page.locator('.tab-pane.active .board, .tab-pane.active .form')
@@ -334,8 +342,7 @@ async function deskDepositSlip(page) {
     await openMenu(page, DESK_MENU.deposits, DESK_MENU.sales);
     await page.locator('.tab-pane.active .treeview').first()
         .waitFor({timeout: TIMEOUT});
-    await page.locator('.tab-pane.active button[title="New"]:visible')
-        .first().click();
+    await page.locator(`.tab-pane.active :is(${NEW})`).first().click();
     const form = page.locator('.tab-pane.active .form').first();
     await form.waitFor({timeout: TIMEOUT});
     // the defaults are loaded when the bank account shows its IBAN
@@ -411,7 +418,7 @@ async function salesListAt1366(page) {
     // The default filter may list nothing once the walk billed, and hides
     // the state it filters on: show all
     const all = page.locator(`${tab} .nav-tabs a[role=tab]`)
-        .filter({hasText: /^\s*All\b/}).first();
+        .filter({hasText: ALL_TAB}).first();
     await all.waitFor({timeout: TIMEOUT});
     await all.click();
     await page.locator(`${tab} .treeview tbody tr`)

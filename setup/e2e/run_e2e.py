@@ -16,10 +16,14 @@ import walk
 
 
 def set_language(url, code):
-    "Make code the admin's language (the demo is built French)"
+    """Make code the admin's language (DEMO_LANG may have built the demo in
+    another) and return its date format"""
     server = xmlrpc.client.ServerProxy(url, allow_none=True)
     context = server.model.res.user.get_preferences(True, {})
     server.model.res.user.set_preferences({'language': code}, context)
+    lang, = server.model.ir.lang.search_read(
+        [('code', '=', code)], 0, 1, None, ['date'], context)
+    return lang['date']
 
 
 def features(url):
@@ -93,12 +97,11 @@ def main(argv=None):
         name = demo.paths(db)['name']
         rpc = base_url.replace('http://', f'http://admin:{password}@') \
             + f'{name}/rpc/'
-        # The demo is French; the walk reads English labels and amounts
-        # unless E2E_LANG says otherwise.
-        set_language(rpc, os.environ.get('E2E_LANG', 'en'))
+        # The demo's French, unless E2E_LANG says otherwise
+        date_format = set_language(rpc, os.environ.get('E2E_LANG', 'fr'))
         found = features(rpc)
         env = dict(DATABASE=name, LOGIN='admin', PASSWORD=password,
-            **found['menus'])
+            DATE_FORMAT=date_format, **found['menus'])
         if found['payout'] and found['to_bill']:
             # Bill the current month (the demo billed the previous one).
             _, (start, today) = demo.periods()
