@@ -4,8 +4,8 @@
 Debian's chromium driven by playwright-core (npm, no browser download)
 through the tryton-sao web client served by trytond on a copy of the demo
 database, in French as the demo is built (labels, amounts and dates as a
-French accountant reads them).  Skipped, with the reason shown, when chromium, node or the web
-client (and npm to install it) are missing.
+French accountant reads them).  Skipped, with the reason shown, when
+chromium, node or the web client (and npm to install it) are missing.
 """
 import re
 
