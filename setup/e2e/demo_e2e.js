@@ -30,7 +30,6 @@ const DATE_FORMAT = env.DATE_FORMAT || '%m/%d/%Y';
 const ALL_TAB = /^\s*(All|Toutes|Tous)\b/;
 const SWITCH = 'button[title="Switch"], button[title="Basculer"]';
 const NEW = 'button[title="New"]:visible, button[title="Nouveau"]:visible';
-const BILLED_TAB = /Billed Marketplace Sales|Ventes place de marché factur/;
 // The menu entries, as run_e2e.py reads them from the server.
 const MENU = {
     financial: env.MENU_FINANCIAL || 'Financial',
@@ -246,25 +245,6 @@ async function billVendorSales(page) {
     result.payout_text = (await page.locator('.tab-pane.active').first()
         .innerText()).replace(/\s+/g, ' ').trim();
     await shot(page, 'vendor-invoices');
-    await vendorInvoiceForm(page);
-}
-
-async function vendorInvoiceForm(page) {
-    // A vendor invoice shows one marketplace tab: the sales it bills
-    step('open a vendor invoice on its billed sales');
-    await page.locator('.tab-pane.active .treeview tbody tr').first()
-        .dblclick();
-    const form = page.locator('.tab-pane.active .form').first();
-    await form.waitFor({timeout: TIMEOUT});
-    const tabs = form.locator('.nav-tabs a[role=tab]');
-    await tabs.first().waitFor({timeout: TIMEOUT});
-    result.vendor_invoice_tabs = (await tabs.allInnerTexts())
-        .map(t => t.trim()).filter(t => t);
-    await tabs.filter({hasText: BILLED_TAB}).first().click();
-    await page.waitForTimeout(1500);
-    result.vendor_invoice_form = (await form.innerText())
-        .replace(/\s+/g, ' ').trim();
-    await shot(page, 'vendor-invoice-form');
 }
 
 async function salesDashboard(page) {
