@@ -7,7 +7,10 @@
 ``--url``), each picking in turn what our users do:
 
 - ``invoice``: a customer invoice of 1 to 3 vendor products created and
-  posted; ``pay``: then paid (the paid hook turns its vendor lines into
+  posted as the shop's integration script does: one ``create`` of the
+  invoice and its lines, then ``post`` (two requests; the values the
+  form's on-changes give are computed once per customer and product);
+  ``pay``: then paid (the paid hook turns its vendor lines into
   marketplace sales);
 - ``receipt``: a posted invoice's cheque received (sales desk);
 - ``list``: the latest 80 marketplace sales read; ``dashboard``: the
@@ -16,6 +19,13 @@
 
 one more thread posts a deposit slip of the waiting cheques and runs a
 payout of the month every ``--payout-every`` seconds (default 60).
+
+Between two operations a client pauses as a person reads the answer: a
+random time of mean ``--think`` seconds (default 5, exponential), and it
+starts after such a pause so that the clients do not all start at once.
+``--think 0`` makes every client send its next request as soon as it has
+its answer: a stress test, where latency is mostly the wait in the
+server's queue.
 
 It prints the throughput and p50 / p95 / p99 latency of every operation,
 the errors by kind (a clean UserError such as "nothing left to bill" is an
@@ -147,6 +157,8 @@ class Setup:
                 ('id', 'not in', list(vendor_ids)),
                 ('marketplace_vendor', '=', False)], limit=20)
         self.customers = [c.id for c in customers if c.addresses]
+        self.invoice_values, self.line_values = self.form_values(
+            self.customers, [p for p, _ in self.products])
         self.method = Method.find([], limit=1)[0].id
         cheque = Journal.find([('receipt_method', '=', 'cheque')], limit=1)
         self.cheque_journal = cheque[0].id if cheque else None
@@ -174,11 +186,43 @@ class Setup:
             f"{parsed.username}:{parsed.password}".encode()).decode()
 
 
+    @staticmethod
+    def form_values(customers, products):
+        """The values the invoice form fills in for each customer and each
+        product (journal, accounts, address, taxes...), by its on-changes on
+        an invoice that is never saved"""
+        from proteus import Model
+        Invoice = Model.get('account.invoice')
+        Party = Model.get('party.party')
+        Product = Model.get('product.product')
+
+        def ids(record, names):
+            values = {}
+            for name in names:
+                value = getattr(record, name)
+                values[name] = value.id if value else None
+            return values
+        invoices = {}
+        for customer in customers:
+            invoice = Invoice(type='out', party=Party(customer))
+            invoices[customer] = dict(ids(invoice,
+                    ['party', 'journal', 'account', 'invoice_address',
+                        'payment_term', 'currency']), type='out')
+        lines = {}
+        for product in products:
+            line = invoice.lines.new()
+            line.product = Product(product)
+            lines[product] = dict(ids(line, ['product', 'unit', 'account']),
+                taxes=[('add', [t.id for t in line.taxes])])
+        return invoices, lines
+
+
 class Client(threading.Thread):
     def __init__(self, n, setup, stats, stop):
         super().__init__(daemon=True)
         self.n, self.setup, self.stats, self.stop = n, setup, stats, stop
         self.random = random.Random(n)
+        self.think = setup.args.think
         self.unpaid = []
         self.portal = None
 
@@ -211,7 +255,7 @@ class Client(threading.Thread):
             url, allow_none=True, use_builtin_types=True, headers=headers)
         self.context = self.proxy.model.res.user.get_preferences(True, {})
         ops, weights = zip(*MIX)
-        while not self.stop.is_set():
+        while not self.pause():
             op = self.random.choices(ops, weights)[0]
             if op in {'pay', 'receipt'}:
                 invoice = self.timed('invoice', self.new_invoice)
@@ -232,21 +276,28 @@ class Client(threading.Thread):
             else:
                 self.timed(op, getattr(self, op))
 
+    def pause(self):
+        "Wait as a person reads the answer; True when the run is over"
+        if self.think > 0:
+            return self.stop.wait(self.random.expovariate(1 / self.think))
+        return self.stop.is_set()
+
     def new_invoice(self):
         from proteus import Model
-        Invoice = Model.get('account.invoice')
-        invoice = Invoice(type='out')
-        invoice.party = Model.get('party.party')(
-            self.random.choice(self.setup.customers))
-        for product_id, price in self.random.sample(
-                self.setup.products, k=min(3, len(self.setup.products),
-                    self.random.randint(1, 3))):
-            line = invoice.lines.new()
-            line.product = Model.get('product.product')(product_id)
-            line.quantity = self.random.randint(1, 4)
-            line.unit_price = price
-        invoice.click('post')
-        return invoice
+        setup = self.setup
+        values = dict(setup.invoice_values[
+                self.random.choice(setup.customers)])
+        values['lines'] = [('create', [
+                    dict(setup.line_values[product_id],
+                        quantity=self.random.randint(1, 4),
+                        unit_price=price)
+                    for product_id, price in self.random.sample(
+                        setup.products, k=min(3, len(setup.products),
+                            self.random.randint(1, 3)))])]
+        invoices = self.proxy.model.account.invoice
+        invoice_id, = invoices.create([values], self.context)
+        invoices.post([invoice_id], self.context)
+        return Model.get('account.invoice')(invoice_id)
 
     def pay(self, invoice):
         from proteus import Model, Wizard
@@ -404,6 +455,9 @@ def main():
     parser.add_argument('--duration', type=float, default=300,
         help="seconds of load")
     parser.add_argument('--payout-every', type=float, default=60)
+    parser.add_argument('--think', type=float, default=5,
+        help="mean seconds a client pauses between two operations "
+        "(0: none, a stress test)")
     db = os.environ.get('SERVE_DB', 'marketplace')
     port = os.environ.get('SERVE_PORT', '8000')
     password = os.environ.get('SERVE_PASSWORD', 'marketplace-admin')
@@ -455,8 +509,8 @@ def main():
         print(f"{waiting} clients still waiting for an answer",
             file=sys.stderr)
 
-    print(f"clients {args.clients}, server processes {args.processes}, "
-        f"{elapsed:.0f} s")
+    print(f"clients {args.clients}, think {args.think:g} s, "
+        f"server processes {args.processes}, {elapsed:.0f} s")
     print(f"{'operation':<14}{'count':>7}{'per s':>8}"
         f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     total = 0

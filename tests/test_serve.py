@@ -13,6 +13,7 @@ adds ``marketplace_sales``.  It runs in the PostgreSQL pass of setup/test,
 or in any run when only SQLite is asked for; it is skipped only when
 PostgreSQL cannot be reached.
 """
+import configparser
 import os
 import signal
 import subprocess
@@ -148,6 +149,11 @@ def test_start_rpc_queue_update_stop(served):
     pids = pids_of(served)
     # gunicorn: a master and 2 worker processes, each a trytond
     assert len(children(pids['web'])) == 2, children(pids['web'])
+    # a posting waits up to 4.2 s for a lock held by another posting
+    # (20 attempts) before it answers 503, not 0.3 s (5, the default)
+    written = configparser.ConfigParser()
+    written.read(served['directory'] / 'trytond.conf')
+    assert written['database']['retry'] == '20'
     # the web client is served as static files by the same server
     with urllib.request.urlopen(served['url'] + '/', timeout=30) as response:
         assert b'sao' in response.read().lower()
