@@ -154,6 +154,10 @@ def test_start_rpc_queue_update_stop(served):
     written = configparser.ConfigParser()
     written.read(served['directory'] / 'trytond.conf')
     assert written['database']['retry'] == '20'
+    # every process runs under python -O
+    for pid in [pids['worker'], pids['cron'], *children(pids['web'])]:
+        environ = Path(f'/proc/{pid}/environ').read_bytes().split(b'\0')
+        assert b'PYTHONOPTIMIZE=1' in environ, pid
     # the web client is served as static files by the same server
     with urllib.request.urlopen(served['url'] + '/', timeout=30) as response:
         assert b'sao' in response.read().lower()
