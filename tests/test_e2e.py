@@ -42,6 +42,15 @@ def test_browser_walk(tmp_path, browser_walk):
         # before opening the invoices.
         assert 'Non envoyées par e-mail' in result['payout_summary']
         expected.append('payout-summary')
+        # A vendor invoice shows one marketplace tab, the sales it bills
+        # (the customer invoices' tab is hidden): the last one, Tissages
+        # Bretons, 2 plaids, 179,80 net, 35,96 commission, 143,84 payout.
+        invoice = result['vendor_invoice_form']
+        assert not re.search(r'Ventes place de marché(?! facturées)',
+            invoice), invoice
+        assert re.search(r'Tissages Bretons Plaid en laine 2 u 179,80 € '
+            r'35,96 € 143,84 €', invoice), invoice
+        expected.append('vendor-invoice-form')
     if result['features']['dashboard']:
         # Revenue and expenses of every month of the fiscal year (the
         # figures per product category are a cell of the users' own

@@ -30,6 +30,10 @@ const DATE_FORMAT = env.DATE_FORMAT || '%m/%d/%Y';
 const ALL_TAB = /^\s*(All|Toutes|Tous)\b/;
 const SWITCH = 'button[title="Switch"], button[title="Basculer"]';
 const NEW = 'button[title="New"]:visible, button[title="Nouveau"]:visible';
+// The pane of the open tab (the forms of other tabs keep their notebook's
+// own active pages)
+const OPEN_TAB = '#tabcontent > .tab-pane.active';
+const BILLED_TAB = /Billed Marketplace Sales|Ventes place de marché factur/;
 // The menu entries, as run_e2e.py reads them from the server.
 const MENU = {
     financial: env.MENU_FINANCIAL || 'Financial',
@@ -245,6 +249,30 @@ async function billVendorSales(page) {
     result.payout_text = (await page.locator('.tab-pane.active').first()
         .innerText()).replace(/\s+/g, ' ').trim();
     await shot(page, 'vendor-invoices');
+    await vendorInvoiceForm(page);
+}
+
+async function vendorInvoiceForm(page) {
+    // A vendor invoice shows one marketplace tab: the sales it bills
+    step('open a vendor invoice on its billed sales');
+    await page.locator(`${OPEN_TAB} .treeview tbody tr`).first()
+        .dblclick();
+    const form = page.locator(`${OPEN_TAB} .form`).first();
+    await form.waitFor({timeout: TIMEOUT});
+    const tabs = form.locator('.nav-tabs a[role=tab]');
+    await tabs.first().waitFor({timeout: TIMEOUT});
+    result.vendor_invoice_tabs = (await tabs.allInnerTexts())
+        .map(t => t.trim()).filter(t => t);
+    await tabs.filter({hasText: BILLED_TAB}).first().click();
+    await page.waitForTimeout(1500);
+    result.vendor_invoice_form = (await form.innerText())
+        .replace(/\s+/g, ' ').trim();
+    await shot(page, 'vendor-invoice-form');
+    // Close the invoices' tab: its form keeps an active notebook page
+    const tabs_open = await page.locator('#tablist > li').count();
+    await page.locator('#tablist > li.active button.close').first().click();
+    await page.waitForFunction(n => document.querySelectorAll(
+        '#tablist > li').length < n, tabs_open, {timeout: TIMEOUT});
 }
 
 async function salesDashboard(page) {
@@ -269,7 +297,7 @@ async function salesDashboard(page) {
             el.scrollTop = 0;
         }
     });
-    result.dashboard_text = (await page.locator('.tab-pane.active').first()
+    result.dashboard_text = (await page.locator(OPEN_TAB).first()
         .innerText()).replace(/\s+/g, ' ').trim();
     await shot(page, 'sales-dashboard');
 }
@@ -411,8 +439,7 @@ async function salesListAt1366(page) {
     await expandMenu(page, MENU.financial, null);
     await expandMenu(page, MENU.marketplace, MENU.financial);
     await openMenu(page, MENU.sales, MENU.marketplace);
-    // the open tab (forms of the other tabs hold active notebook pages)
-    const tab = '#tabcontent > .tab-pane.active';
+    const tab = OPEN_TAB;
     await page.locator(`${tab} .treeview table thead th`)
         .first().waitFor({timeout: TIMEOUT});
     // The default filter may list nothing once the walk billed, and hides
