@@ -13,6 +13,7 @@ payout.py:
   transaction until commit: store_log_records saves them as the run goes.
 - Every lock is taken before any work and registered in the transaction
   (see lock), so Tryton never restarts the call to take one.
+- On PostgreSQL every query is planned with its values (see custom_plans).
 """
 import time
 
@@ -65,6 +66,23 @@ def invoice_chunks(to_bill):
         lines += size
     if chunk:
         yield chunk
+
+
+def custom_plans():
+    """Have PostgreSQL plan each query of the rest of the transaction with
+    its values (SET LOCAL plan_cache_mode).
+
+    psycopg prepares a query run five times; PostgreSQL may then keep a
+    generic plan, estimated without the values.  Tryton checks the
+    products of the new invoice lines with a search in the products'
+    order, which joins the translations of every product name: the
+    generic plan counts 20 of them where a marketplace of 100,000 products
+    has 100,000, and sorts them again for each product of the chunk
+    (8 s a chunk at 1,000,000 sales against 0.05 s planned with the
+    values)."""
+    if backend.name == 'postgresql':
+        Transaction().connection.cursor().execute(
+            'SET LOCAL plan_cache_mode = force_custom_plan')
 
 
 def store_log_records(transaction):

@@ -76,6 +76,7 @@ class MarketplaceSale(metaclass=PoolMeta):
         Currency = pool.get('currency.currency')
         Invoice = pool.get('account.invoice')
         cls._check_payout_period(from_date, to_date)
+        bulk.custom_plans()
         config = cls._payout_configuration()
         groups = cls._payout_groups(from_date, to_date, vendors)
         cls._payout_lock(

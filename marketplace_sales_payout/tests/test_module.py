@@ -54,6 +54,27 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(mock.call_count, 1)
 
     @with_transaction()
+    def test_payout_plans_with_values(self):
+        "On PostgreSQL the payout's queries are planned with their values"
+        from trytond import backend
+        from trytond.exceptions import UserError
+        pool = Pool()
+        Sale = pool.get('marketplace.sale')
+        if backend.name != 'postgresql':
+            self.skipTest("plan_cache_mode is PostgreSQL's")
+        cursor = Transaction().connection.cursor()
+
+        def plan_cache_mode():
+            cursor.execute('SHOW plan_cache_mode')
+            return cursor.fetchone()[0]
+
+        self.assertEqual(plan_cache_mode(), 'auto')
+        with self.assertRaises(UserError):
+            # no payout journal configured, nothing to bill
+            Sale.bill(dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+        self.assertEqual(plan_cache_mode(), 'force_custom_plan')
+
+    @with_transaction()
     def test_store_log_records_by_chunks(self):
         "The audit log the payout queues is saved whole, by chunks"
         from trytond.modules.marketplace_sales_payout import bulk
