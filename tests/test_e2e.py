@@ -45,6 +45,10 @@ def test_browser_walk(tmp_path, browser_walk):
         # A vendor invoice shows one marketplace tab, the sales it bills
         # (the customer invoices' tab is hidden): the last one, Tissages
         # Bretons, 2 plaids, 179,80 net, 35,96 commission, 143,84 payout.
+        marketplace_tabs = [t for t in result['vendor_invoice_tabs']
+            if t.startswith('Ventes place de marché')]
+        assert marketplace_tabs == ['Ventes place de marché facturées'], (
+            result['vendor_invoice_tabs'])
         invoice = result['vendor_invoice_form']
         assert not re.search(r'Ventes place de marché(?! facturées)',
             invoice), invoice

@@ -100,7 +100,7 @@ async function openMenu(page, title, after) {
 // The visible list rows of the active tab.
 function listRows(page) {
     return page.locator(
-        '.tab-pane.active .treeview table tbody tr:visible');
+        `${OPEN_TAB} .treeview table tbody tr:visible`);
 }
 
 // Show or fold the menu (the "Tryton" button toggles it).
@@ -130,11 +130,11 @@ async function marketplaceSales(page) {
     await expandMenu(page, MENU.financial, null);
     await expandMenu(page, MENU.marketplace, MENU.financial);
     await openMenu(page, MENU.sales, MENU.marketplace);
-    await page.locator('.tab-pane.active .treeview tbody tr')
+    await page.locator(`${OPEN_TAB} .treeview tbody tr`)
         .filter({hasText: 'Atelier Lumière'}).first()
         .waitFor({timeout: TIMEOUT});
     // The "All" filter tab shows every state.
-    const all = page.locator('.tab-pane.active .nav-tabs a[role=tab]')
+    const all = page.locator(`${OPEN_TAB} .nav-tabs a[role=tab]`)
         .filter({hasText: ALL_TAB});
     if (await all.count()) {
         await all.first().click();
@@ -157,15 +157,15 @@ async function marketplaceSales(page) {
     await rows.filter({hasText: 'Lampe de chevet'})
         .filter({hasText: /180[.,]00/}).first()
         .locator('td.selection-state input, td').first().click();
-    await page.locator(`.tab-pane.active :is(${SWITCH})`).first()
+    await page.locator(`${OPEN_TAB} :is(${SWITCH})`).first()
         .click();
-    const form = page.locator('.tab-pane.active .form').first();
+    const form = page.locator(`${OPEN_TAB} .form`).first();
     await form.waitFor({timeout: TIMEOUT});
     await page.waitForTimeout(1000);
     // Wait for the record to be displayed, then read the widgets' values.
-    await page.waitForFunction(() => Array.from(document.querySelectorAll(
-        '.tab-pane.active .form input')).some(
-        i => i.value === 'Lampe de chevet'), null, {timeout: TIMEOUT});
+    await page.waitForFunction(tab => Array.from(document.querySelectorAll(
+        `${tab} .form input`)).some(
+        i => i.value === 'Lampe de chevet'), OPEN_TAB, {timeout: TIMEOUT});
     result.sale_form = await form.evaluate(el => Array.from(
         el.querySelectorAll('input:not([type=hidden]), select, textarea'))
         .map(i => i.value).filter(v => v).join(' | '));
@@ -246,7 +246,7 @@ async function billVendorSales(page) {
         await dialog.waitFor({state: 'hidden', timeout: 2 * TIMEOUT});
     }
     await page.waitForTimeout(2000);
-    result.payout_text = (await page.locator('.tab-pane.active').first()
+    result.payout_text = (await page.locator(OPEN_TAB).first()
         .innerText()).replace(/\s+/g, ' ').trim();
     await shot(page, 'vendor-invoices');
     await vendorInvoiceForm(page);
@@ -261,10 +261,13 @@ async function vendorInvoiceForm(page) {
     await form.waitFor({timeout: TIMEOUT});
     const tabs = form.locator('.nav-tabs a[role=tab]');
     await tabs.first().waitFor({timeout: TIMEOUT});
-    result.vendor_invoice_tabs = (await tabs.allInnerTexts())
-        .map(t => t.trim()).filter(t => t);
     await tabs.filter({hasText: BILLED_TAB}).first().click();
     await page.waitForTimeout(1500);
+    // the tabs shown once the record is loaded (the states of the record
+    // hide the others, which stay in the page)
+    result.vendor_invoice_tabs = (await form.locator(
+        '.nav-tabs a[role=tab]:visible').allInnerTexts())
+        .map(t => t.trim()).filter(t => t);
     result.vendor_invoice_form = (await form.innerText())
         .replace(/\s+/g, ' ').trim();
     await shot(page, 'vendor-invoice-form');
@@ -284,19 +287,18 @@ async function salesDashboard(page) {
         .filter({hasText: /dashboard|tableau de bord/i}).first();
     await item.waitFor({timeout: TIMEOUT});
     await item.click();
-    await page.locator('.tab-pane.active .board, .tab-pane.active .form')
+    await page.locator(`${OPEN_TAB} .board, ${OPEN_TAB} .form`)
         .first().waitFor({timeout: TIMEOUT});
     await showMenu(page, false);
     await page.waitForTimeout(3000);
     // The focused search entry scrolled the board: back to its top.
-    await page.evaluate(() => {
+    await page.evaluate(tab => {
         document.activeElement && document.activeElement.blur
             && document.activeElement.blur();
-        for (const el of document.querySelectorAll('.tab-pane.active, '
-                + '.tab-pane.active *')) {
+        for (const el of document.querySelectorAll(`${tab}, ${tab} *`)) {
             el.scrollTop = 0;
         }
-    });
+    }, OPEN_TAB);
     result.dashboard_text = (await page.locator(OPEN_TAB).first()
         .innerText()).replace(/\s+/g, ' ').trim();
     await shot(page, 'sales-dashboard');
@@ -317,20 +319,20 @@ async function deskDashboard(page) {
     await showMenu(page, true);
     await expandMenu(page, DESK_MENU.sales, null);
     await openMenu(page, DESK_MENU.dashboard, DESK_MENU.sales);
-    const board = page.locator('.tab-pane.active .board').first();
+    const board = page.locator(`${OPEN_TAB} .board`).first();
     await board.waitFor({timeout: TIMEOUT});
     // the three cells are loaded when the latest sales list has rows
-    await page.waitForFunction(() => {
+    await page.waitForFunction(tab => {
         const cells = document.querySelectorAll(
-            '.tab-pane.active .board .board-action');
+            `${tab} .board .board-action`);
         return cells.length >= 3 && cells[1].querySelectorAll(
             'tbody tr td').length > 0;
-    }, null, {timeout: TIMEOUT});
+    }, OPEN_TAB, {timeout: TIMEOUT});
     await showMenu(page, false);
     await page.waitForTimeout(3000);
     const desk = result.desk || (result.desk = {});
-    desk.dashboard = await page.evaluate(() => {
-        const tab = document.querySelector('.tab-pane.active');
+    desk.dashboard = await page.evaluate(open_tab => {
+        const tab = document.querySelector(open_tab);
         const cells = Array.from(tab.querySelectorAll('.board .board-action'));
         const scrolled = [document.scrollingElement].concat(
             Array.from(tab.querySelectorAll('*')).concat([tab]))
@@ -360,7 +362,7 @@ async function deskDashboard(page) {
             text: tab.innerText.replace(/\s+/g, ' ').trim(),
             height: document.scrollingElement.scrollHeight,
         };
-    });
+    }, OPEN_TAB);
     await shot(page, 'sales-dashboard-1366');
 }
 
@@ -368,15 +370,15 @@ async function deskDepositSlip(page) {
     step('desk: new deposit slip at 1366 px');
     await showMenu(page, true);
     await openMenu(page, DESK_MENU.deposits, DESK_MENU.sales);
-    await page.locator('.tab-pane.active .treeview').first()
+    await page.locator(`${OPEN_TAB} .treeview`).first()
         .waitFor({timeout: TIMEOUT});
-    await page.locator(`.tab-pane.active :is(${NEW})`).first().click();
-    const form = page.locator('.tab-pane.active .form').first();
+    await page.locator(`${OPEN_TAB} :is(${NEW})`).first().click();
+    const form = page.locator(`${OPEN_TAB} .form`).first();
     await form.waitFor({timeout: TIMEOUT});
     // the defaults are loaded when the bank account shows its IBAN
-    await page.waitForFunction(() => Array.from(document.querySelectorAll(
-        '.tab-pane.active .form input')).some(
-        i => /FR76/.test(i.value)), null, {timeout: TIMEOUT});
+    await page.waitForFunction(tab => Array.from(document.querySelectorAll(
+        `${tab} .form input`)).some(
+        i => /FR76/.test(i.value)), OPEN_TAB, {timeout: TIMEOUT});
     await showMenu(page, false);
     await page.waitForTimeout(500);
     result.desk.deposit_form = await form.evaluate(el => Array.from(
@@ -393,7 +395,7 @@ async function deskReceivePayment(page) {
     step('desk: Record Payment dialog of an invoice at 1366 px');
     await page.goto(BASE_URL + '#' + DATABASE + '/model/account.invoice/'
         + env.DESK_INVOICE, {timeout: TIMEOUT});
-    const button = page.locator('.tab-pane.active .form button')
+    const button = page.locator(`${OPEN_TAB} .form button`)
         .filter({hasText: /Record Payment|Encaisser/}).first();
     await button.waitFor({timeout: TIMEOUT});
     await page.waitForTimeout(1000);
