@@ -36,19 +36,28 @@ class MarketplaceSale(metaclass=PoolMeta):
         return domain
 
     @classmethod
-    def _payout_lock(cls, sale_ids, config):
-        """Take every lock the payout needs before any work: the sales, the
-        self-billing and move strict sequences, and the journal periods
-        when one must be created (see bulk.lock).  A lock held by another
-        transaction is waited for a short while; then the user is told a
-        payout is running."""
+    def _payout_query(cls, from_date, to_date, vendors=None):
+        "Return the query of the ids of the sales to bill (with the rules)"
+        return cls.search(
+            cls._payout_domain(from_date, to_date, vendors), order=[],
+            query=True)
+
+    @classmethod
+    def _payout_lock(cls, sales, config):
+        """Take every lock the payout needs before any work: the sales of
+        the query sales (None for none), the self-billing and move strict
+        sequences, and the journal periods when one must be created (see
+        bulk.lock and bulk.lock_where).  A lock held by another transaction
+        is waited for a short while; then the user is told a payout is
+        running."""
         pool = Pool()
         Sequence = pool.get('ir.sequence.strict')
         JournalPeriod = pool.get('account.journal.period')
         Period = pool.get('account.period')
         Date = pool.get('ir.date')
-        if sale_ids:
-            bulk.lock(cls._table, sale_ids)
+        if sales is not None:
+            table = cls.__table__()
+            bulk.lock_where(table, table.id.in_(sales))
         sequence_ids = [config.self_billing_sequence.id]
         company = Transaction().context.get('company')
         period = None
@@ -78,10 +87,10 @@ class MarketplaceSale(metaclass=PoolMeta):
         cls._check_payout_period(from_date, to_date)
         bulk.custom_plans()
         config = cls._payout_configuration()
-        groups = cls._payout_groups(from_date, to_date, vendors)
+        # locked before they are read: the sales read are those locked
         cls._payout_lock(
-            [i for _, products in groups for p in products for i in p.ids],
-            config)
+            cls._payout_query(from_date, to_date, vendors), config)
+        groups = cls._payout_groups(from_date, to_date, vendors)
         if not groups:
             raise NothingToBillError(gettext(
                     'marketplace_sales_payout.msg_payout_nothing_to_bill',
@@ -171,24 +180,30 @@ class MarketplaceSale(metaclass=PoolMeta):
         """Return the sales to bill as a list of ((company, vendor, currency),
         products) ordered by key, products being a list of PayoutProduct
         (product, quantity, net, commission, payout, ids) ordered by
-        product, read with one SQL query (the search applies the record
-        rules)"""
+        product, read with one SQL query as it is summed (the search applies
+        the record rules)"""
         table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        query = cls.search(
-            cls._payout_domain(from_date, to_date, vendors), order=[],
-            query=True)
-        cursor.execute(*table.select(
-                table.company, table.vendor, table.currency, table.product,
-                table.id, table.quantity, table.net_amount,
-                table.commission_amount, table.payout_amount,
-                where=table.id.in_(query),
-                order_by=[table.company.asc, table.vendor.asc,
-                    table.currency.asc, table.product.asc, table.id.asc]))
+        query = cls._payout_query(from_date, to_date, vendors)
+        with bulk.streamed() as cursor:
+            cursor.execute(*table.select(
+                    table.company, table.vendor, table.currency,
+                    table.product, table.id, table.quantity,
+                    table.net_amount, table.commission_amount,
+                    table.payout_amount,
+                    where=table.id.in_(query),
+                    order_by=[table.company.asc, table.vendor.asc,
+                        table.currency.asc, table.product.asc,
+                        table.id.asc]))
+            return cls._payout_sum(cursor)
+
+    @classmethod
+    def _payout_sum(cls, rows):
+        "Return the groups of _payout_groups from its ordered rows"
         groups = []
-        for key, rows in groupby(cursor, key=lambda r: tuple(r[:3])):
+        for key, key_rows in groupby(rows, key=lambda r: tuple(r[:3])):
             products = []
-            for product, product_rows in groupby(rows, key=lambda r: r[3]):
+            for product, product_rows in groupby(
+                    key_rows, key=lambda r: r[3]):
                 ids, quantity = array('q'), 0
                 net = commission = payout = Decimal(0)
                 for row in product_rows:

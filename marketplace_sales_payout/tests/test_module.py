@@ -7,7 +7,7 @@ from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.marketplace_sales_payout.exceptions import (
-    NothingToBillError)
+    NothingToBillError, PayoutError)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction, TransactionError
@@ -134,6 +134,82 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
             transaction.lock_records(Sale._table, [2])
         self.assertEqual(records[Sale._table], {1, 3})
         self.assertIn(Sequence._table, tables)
+
+    @with_transaction()
+    def test_lock_where(self):
+        "The rows of a query are locked NOWAIT, or the user is told to wait"
+        from sql import For, Literal
+
+        from trytond import backend
+        from trytond.modules.marketplace_sales_payout import bulk
+        Model = Pool().get('ir.model')
+        if backend.name != 'postgresql':
+            self.skipTest("SQLite locks the whole database on write")
+        database = Transaction().database
+        model = Model.__table__()
+        ids = [m.id for m in Model.search([], order=[('id', 'ASC')])]
+        first, second = ids[:2], ids[2:4]
+        other = database.get_connection()
+        try:
+            def try_lock(ids):
+                "Whether the other connection can lock the rows of ids now"
+                cursor = other.cursor()
+                try:
+                    cursor.execute(*model.select(Literal(1),
+                            where=model.id.in_(ids),
+                            for_=For('UPDATE', nowait=True)))
+                except backend.DatabaseOperationalError:
+                    other.rollback()
+                    return False
+                other.rollback()
+                return True
+
+            bulk.lock_where(model, model.id.in_(
+                    model.select(model.id, where=model.id.in_(first))))
+            self.assertEqual(
+                (try_lock(first[:1]), try_lock(first[1:]),
+                    try_lock(second)), (False, False, True))
+
+            # rows held by another transaction: a few tries, then the
+            # message that a payout is running, the transaction usable
+            other.cursor().execute(*model.select(Literal(1),
+                    where=model.id.in_(second), for_=For('UPDATE')))
+            with patch.object(bulk, 'LOCK_ATTEMPTS', 2), \
+                    patch.object(bulk, 'LOCK_DELAY', 0), \
+                    self.assertRaises(PayoutError) as raised:
+                bulk.lock_where(model, model.id.in_(second))
+            self.assertIn('already running', raised.exception.message)
+            self.assertEqual(Model.search([('id', 'in', second)],
+                    order=[('id', 'ASC')]), Model.browse(second))
+        finally:
+            other.rollback()
+            database.put_connection(other)
+
+    @with_transaction()
+    def test_streamed(self):
+        "A streamed cursor reads what a plain cursor reads, in its order"
+        from trytond import backend
+        from trytond.modules.marketplace_sales_payout import bulk
+        Model = Pool().get('ir.model')
+        model = Model.__table__()
+        query = model.select(model.name, model.id,
+            order_by=[model.module.desc, model.name.asc, model.id.asc])
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*query)
+        expected = [tuple(r) for r in cursor]
+
+        with bulk.streamed() as streamed:
+            streamed.execute(*query)
+            rows = [tuple(r) for r in streamed]
+
+        self.assertEqual(rows, expected)
+        self.assertGreater(len(rows), 100)
+        if backend.name == 'postgresql':
+            # a server-side cursor, planned to read all its rows
+            self.assertEqual(streamed.name, 'marketplace_streamed')
+            self.assertTrue(streamed.closed)
+            cursor.execute('SHOW cursor_tuple_fraction')
+            self.assertEqual(cursor.fetchone()[0], '1')
 
     @with_transaction()
     def test_shared_taxes(self):
