@@ -144,7 +144,7 @@ def measure(kind, dbname, profile=None, restarts=False):
                 with Transaction().start(dbname, cfg.user,
                         context=cfg.context) as transaction:
                     Config = pool.get('marketplace.configuration')
-                    Sale._payout_lock([], Config(1))
+                    Sale._payout_lock(None, Config(1))
                     records = InvoiceModel.browse([i.id for i in invoices])
                     _, result['post_last'] = timed(
                         lambda: InvoiceModel.post(records))

@@ -15,9 +15,11 @@ payout.py:
   never restarts the call to take one.
 - No list of every sale is held: the sales are locked with one query
   (lock_where) and read through a cursor that fetches them as they are
-  read (streamed).
+  read (streamed), once to sum them per vendor and once as each vendor is
+  billed.
 - On PostgreSQL every query is planned with its values (see custom_plans).
 """
+import itertools
 import time
 from contextlib import contextmanager
 
@@ -151,23 +153,43 @@ def lock_where(table, where):
 @contextmanager
 def streamed():
     """Yield a cursor whose rows are fetched as they are read, to read a
-    result too large to hold at once.
+    result too large to hold at once, while the transaction goes on
+    writing.
 
     On PostgreSQL it is a server-side cursor, planned to read all its
     rows: psycopg holds the whole result of a query run on a client-side
-    cursor (a payout of a million sales took 300 MB more memory than one
-    of 100,000).  SQLite's cursor steps through the result already."""
+    cursor (the million rows of a payout of a million sales).  SQLite does
+    not define what a query being read sees of the writes made meanwhile:
+    there the result is fetched whole when the query runs."""
     connection = Transaction().connection
     if backend.name != 'postgresql':
-        yield connection.cursor()
+        yield _Fetched(connection.cursor())
         return
     connection.cursor().execute('SET LOCAL cursor_tuple_fraction = 1')
-    cursor = connection.cursor(name='marketplace_streamed')
+    cursor = connection.cursor(name='marketplace_streamed_%d' % next(_names))
     cursor.itersize = 2000
     try:
         yield cursor
     finally:
         cursor.close()
+
+
+_names = itertools.count()
+
+
+class _Fetched:
+    "A cursor whose result is fetched whole when its query runs"
+
+    def __init__(self, cursor):
+        self._cursor = cursor
+        self._rows = iter(())
+
+    def execute(self, *args):
+        self._cursor.execute(*args)
+        self._rows = iter(self._cursor.fetchall())
+
+    def __iter__(self):
+        return self._rows
 
 
 def _nowait(take):

@@ -90,29 +90,29 @@ class MarketplaceSale(metaclass=PoolMeta):
         # locked before they are read: the sales read are those locked
         cls._payout_lock(
             cls._payout_query(from_date, to_date, vendors), config)
-        groups = cls._payout_groups(from_date, to_date, vendors)
-        if not groups:
+        totals = cls._payout_totals(from_date, to_date, vendors)
+        if not totals:
             raise NothingToBillError(gettext(
                     'marketplace_sales_payout.msg_payout_nothing_to_bill',
                     from_date=format_date(from_date),
                     to_date=format_date(to_date)))
         parties = {
-            p.id: p for p in bulk.browse(Party, {k[1] for k, _ in groups})}
+            p.id: p for p in bulk.browse(Party, {k[1] for k, _ in totals})}
 
         # Minimum payout: a vendor whose total is not positive or is under
         # the minimum is skipped; its sales stay to invoice
         minimum = config.minimum_payout or Decimal(0)
-        skipped, to_bill = [], []
-        for key, products in groups:
-            total = sum(p.payout for p in products)
-            if cls._payout_skip_reason(total, minimum):
-                skipped.append((parties[key[1]], Currency(key[2]), total))
+        skipped, to_bill = [], {}
+        for key, total in totals:
+            if cls._payout_skip_reason(total.payout, minimum):
+                skipped.append(
+                    (parties[key[1]], Currency(key[2]), total.payout))
             else:
-                to_bill.append((key, products))
+                to_bill[key] = total.payout
         # End of the minimum payout rule
 
         cls._check_payout_vendors(
-            {k[0] for k, _ in to_bill}, [parties[k[1]] for k, _ in to_bill])
+            {k[0] for k in to_bill}, [parties[k[1]] for k in to_bill])
         if not to_bill:
             raise NothingToBillError(gettext(
                     'marketplace_sales_payout.msg_payout_all_skipped',
@@ -120,10 +120,22 @@ class MarketplaceSale(metaclass=PoolMeta):
                     vendors=', '.join(
                         '%s (%s %s)' % (v.rec_name, t, c.code)
                         for v, c, t in skipped)))
+        # the sales of each vendor are read as it is billed: only the
+        # products of a chunk are held
         invoice_ids = []
-        for chunk in bulk.invoice_chunks(to_bill):
-            invoice_ids.extend(
-                cls._payout_chunk(chunk, from_date, to_date, config))
+        with bulk.streamed() as cursor:
+            groups = (
+                (key, products) for key, products in cls._payout_groups(
+                    cursor, from_date, to_date, vendors)
+                if key in to_bill)
+            for chunk in bulk.invoice_chunks(groups):
+                for key, products in chunk:
+                    if sum(p.payout for p in products) != to_bill[key]:
+                        raise PayoutError(gettext(
+                                'marketplace_sales_payout'
+                                '.msg_payout_sales_changed'))
+                invoice_ids.extend(
+                    cls._payout_chunk(chunk, from_date, to_date, config))
         return bulk.browse(Invoice, invoice_ids), skipped
 
     @classmethod
@@ -176,31 +188,54 @@ class MarketplaceSale(metaclass=PoolMeta):
         return [invoice.id for invoice in invoices]
 
     @classmethod
-    def _payout_groups(cls, from_date, to_date, vendors=None):
-        """Return the sales to bill as a list of ((company, vendor, currency),
-        products) ordered by key, products being a list of PayoutProduct
-        (product, quantity, net, commission, payout, ids) ordered by
-        product, read with one SQL query as it is summed (the search applies
-        the record rules)"""
+    def _payout_rows(cls, columns, from_date, to_date, vendors=None,
+            order_by=None):
+        "Return the select of columns of the sales to bill"
         table = cls.__table__()
         query = cls._payout_query(from_date, to_date, vendors)
-        with bulk.streamed() as cursor:
-            cursor.execute(*table.select(
-                    table.company, table.vendor, table.currency,
-                    table.product, table.id, table.quantity,
-                    table.net_amount, table.commission_amount,
-                    table.payout_amount,
-                    where=table.id.in_(query),
-                    order_by=[table.company.asc, table.vendor.asc,
-                        table.currency.asc, table.product.asc,
-                        table.id.asc]))
-            return cls._payout_sum(cursor)
+        return table.select(
+            *[getattr(table, c) for c in columns],
+            where=table.id.in_(query),
+            order_by=[getattr(table, c).asc for c in order_by or []])
 
     @classmethod
-    def _payout_sum(cls, rows):
-        "Return the groups of _payout_groups from its ordered rows"
-        groups = []
-        for key, key_rows in groupby(rows, key=lambda r: tuple(r[:3])):
+    def _payout_totals(cls, from_date, to_date, vendors=None):
+        """Return the sales to bill summed per (company, vendor, currency),
+        ordered by key: a list of (key, PayoutTotal(sales, net, commission,
+        payout)), read as they are summed (the search applies the record
+        rules)"""
+        totals = {}
+        with bulk.streamed() as cursor:
+            cursor.execute(*cls._payout_rows(
+                    ['company', 'vendor', 'currency', 'net_amount',
+                        'commission_amount', 'payout_amount'],
+                    from_date, to_date, vendors))
+            for company, vendor, currency, net, commission, payout in cursor:
+                key = (company, vendor, currency)
+                total = totals.get(key)
+                if total is None:
+                    total = totals[key] = [0, Decimal(0), Decimal(0),
+                        Decimal(0)]
+                total[0] += 1
+                total[1] += to_decimal(net)
+                total[2] += to_decimal(commission)
+                total[3] += to_decimal(payout)
+        return [(key, PayoutTotal(*totals[key])) for key in sorted(totals)]
+
+    @classmethod
+    def _payout_groups(cls, cursor, from_date, to_date, vendors=None):
+        """Yield the sales to bill, read on cursor (of bulk.streamed) as they
+        are yielded, as ((company, vendor, currency), products) ordered by
+        key, products being a list of PayoutProduct (product, quantity,
+        net, commission, payout, ids) ordered by product (the search
+        applies the record rules)"""
+        cursor.execute(*cls._payout_rows(
+                ['company', 'vendor', 'currency', 'product', 'id',
+                    'quantity', 'net_amount', 'commission_amount',
+                    'payout_amount'],
+                from_date, to_date, vendors,
+                order_by=['company', 'vendor', 'currency', 'product', 'id']))
+        for key, key_rows in groupby(cursor, key=lambda r: tuple(r[:3])):
             products = []
             for product, product_rows in groupby(
                     key_rows, key=lambda r: r[3]):
@@ -214,8 +249,7 @@ class MarketplaceSale(metaclass=PoolMeta):
                     payout += to_decimal(row[8])
                 products.append(PayoutProduct(
                         product, quantity, net, commission, payout, ids))
-            groups.append((key, products))
-        return groups
+            yield key, products
 
     @classmethod
     def _payout_invoices(cls, invoices, groups, config):
@@ -493,5 +527,7 @@ def _missing_legal_data(party):
 PayoutProduct = namedtuple(
     'PayoutProduct',
     ['product', 'quantity', 'net', 'commission', 'payout', 'ids'])
+PayoutTotal = namedtuple(
+    'PayoutTotal', ['sales', 'net', 'commission', 'payout'])
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 
+from . import bulk
 from .payout import _in_france, _missing_legal_data
 
 
@@ -22,25 +23,24 @@ class MarketplaceSale(metaclass=PoolMeta):
         Company = pool.get('company.company')
 
         minimum = Configuration(1).minimum_payout or Decimal(0)
-        groups = cls._payout_groups(from_date, to_date, vendors)
-        parties = {p.id: p for p in Party.browse(
-                sorted({k[1] for k, _ in groups}))}
-        companies = {c.id: c for c in Company.browse(
-                sorted({k[0] for k, _ in groups}))}
+        totals = cls._payout_totals(from_date, to_date, vendors)
+        parties = {p.id: p for p in bulk.browse(
+                Party, sorted({k[1] for k, _ in totals}))}
+        companies = {c.id: c for c in bulk.browse(
+                Company, sorted({k[0] for k, _ in totals}))}
         rows = []
-        for (company, vendor, currency), products in groups:
+        for (company, vendor, currency), total in totals:
             vendor = parties[vendor]
-            payout = sum(p.payout for p in products)
             action, reason = cls._payout_preview_action(
-                companies[company], vendor, payout, minimum)
+                companies[company], vendor, total.payout, minimum)
             rows.append({
                     'company': company,
                     'vendor': vendor.id,
                     'currency': currency,
-                    'sales': sum(len(p.ids) for p in products),
-                    'net': sum(p.net for p in products),
-                    'commission': sum(p.commission for p in products),
-                    'payout': payout,
+                    'sales': total.sales,
+                    'net': total.net,
+                    'commission': total.commission,
+                    'payout': total.payout,
                     'action': action,
                     'reason': reason,
                     })
