@@ -96,6 +96,38 @@ def test_list_action_without_selection(data):
     wizard.execute('end')
 
 
+def test_bill_stops_when_a_total_changed(data):
+    """Bill sums each vendor's sales first, then reads its products as it
+    bills it: products that no longer sum to that total stop the run, and
+    nothing is billed"""
+    from unittest.mock import patch
+
+    from proteus import Model
+    from proteus.config import get_config
+    from trytond.exceptions import UserError
+    Sale = get_config().pool.get('marketplace.sale')
+    totals = Sale._payout_totals
+    bruno = data['vendors']['Bruno'].id
+
+    def changed(*args):
+        # as if a sale of Bruno changed between the two reads
+        return [(key, total._replace(payout=total.payout + D('0.01'))
+                if key[1] == bruno else total)
+            for key, total in totals(*args)]
+
+    wizard = preview(data)
+    with patch.object(Sale, '_payout_totals', side_effect=changed), \
+            pytest.raises(UserError) as raised:
+        wizard.execute('bill')
+    assert raised.value.message == (
+        "Some sales to bill changed while the payout ran, so nothing was "
+        "billed. Run the payout again.")
+    Invoice = Model.get('account.invoice')
+    assert Invoice.find([('type', '=', 'in')]) == []
+    assert {s.state for s in Model.get('marketplace.sale').find([])} == {
+        'to_invoice'}
+
+
 def test_preview_then_bill(data):
     "Bill bills exactly the vendors the preview shows as billed"
     from proteus import Model
