@@ -88,9 +88,9 @@ class MarketplaceSale(metaclass=PoolMeta):
         bulk.custom_plans()
         config = cls._payout_configuration()
         # locked before they are read: the sales read are those locked
-        cls._payout_lock(
-            cls._payout_query(from_date, to_date, vendors), config)
-        totals = cls._payout_totals(from_date, to_date, vendors)
+        query = cls._payout_query(from_date, to_date, vendors)
+        cls._payout_lock(query, config)
+        totals = cls._payout_totals(query)
         if not totals:
             raise NothingToBillError(gettext(
                     'marketplace_sales_payout.msg_payout_nothing_to_bill',
@@ -125,8 +125,8 @@ class MarketplaceSale(metaclass=PoolMeta):
         invoice_ids = []
         with bulk.streamed() as cursor:
             groups = (
-                (key, products) for key, products in cls._payout_groups(
-                    cursor, from_date, to_date, vendors)
+                (key, products)
+                for key, products in cls._payout_groups(cursor, query)
                 if key in to_bill)
             for chunk in bulk.invoice_chunks(groups):
                 for key, products in chunk:
@@ -188,67 +188,58 @@ class MarketplaceSale(metaclass=PoolMeta):
         return [invoice.id for invoice in invoices]
 
     @classmethod
-    def _payout_rows(cls, columns, from_date, to_date, vendors=None,
-            order_by=None):
-        "Return the select of columns of the sales to bill"
+    def _payout_rows(cls, columns, query, order_by=None):
+        "Return the select of columns of the sales of query (_payout_query)"
         table = cls.__table__()
-        query = cls._payout_query(from_date, to_date, vendors)
         return table.select(
             *[getattr(table, c) for c in columns],
             where=table.id.in_(query),
             order_by=[getattr(table, c).asc for c in order_by or []])
 
     @classmethod
-    def _payout_totals(cls, from_date, to_date, vendors=None):
-        """Return the sales to bill summed per (company, vendor, currency),
-        ordered by key: a list of (key, PayoutTotal(sales, net, commission,
-        payout)), read as they are summed (the search applies the record
-        rules)"""
+    def _payout_totals(cls, query):
+        """Return the sales of query (_payout_query, which applies the
+        record rules) summed per (company, vendor, currency), ordered by
+        key: a list of (key, PayoutTotal(sales, net, commission, payout)),
+        read as they are summed"""
         totals = {}
         with bulk.streamed() as cursor:
             cursor.execute(*cls._payout_rows(
                     ['company', 'vendor', 'currency', 'net_amount',
                         'commission_amount', 'payout_amount'],
-                    from_date, to_date, vendors))
-            for company, vendor, currency, net, commission, payout in cursor:
-                key = (company, vendor, currency)
+                    query))
+            for row in cursor:
+                key = tuple(row[:3])
                 total = totals.get(key)
                 if total is None:
-                    total = totals[key] = [0, Decimal(0), Decimal(0),
-                        Decimal(0)]
-                total[0] += 1
-                total[1] += to_decimal(net)
-                total[2] += to_decimal(commission)
-                total[3] += to_decimal(payout)
+                    total = totals[key] = _amounts()
+                _add_amounts(total, row)
         return [(key, PayoutTotal(*totals[key])) for key in sorted(totals)]
 
     @classmethod
-    def _payout_groups(cls, cursor, from_date, to_date, vendors=None):
-        """Yield the sales to bill, read on cursor (of bulk.streamed) as they
-        are yielded, as ((company, vendor, currency), products) ordered by
-        key, products being a list of PayoutProduct (product, quantity,
-        net, commission, payout, ids) ordered by product (the search
-        applies the record rules)"""
+    def _payout_groups(cls, cursor, query):
+        """Yield the sales of query (_payout_query, which applies the record
+        rules), read on cursor (of bulk.streamed) as they are yielded, as
+        ((company, vendor, currency), products) ordered by key, products
+        being a list of PayoutProduct (product, quantity, net, commission,
+        payout, ids) ordered by product"""
         cursor.execute(*cls._payout_rows(
                 ['company', 'vendor', 'currency', 'product', 'id',
                     'quantity', 'net_amount', 'commission_amount',
                     'payout_amount'],
-                from_date, to_date, vendors,
+                query,
                 order_by=['company', 'vendor', 'currency', 'product', 'id']))
         for key, key_rows in groupby(cursor, key=lambda r: tuple(r[:3])):
             products = []
             for product, product_rows in groupby(
                     key_rows, key=lambda r: r[3]):
-                ids, quantity = array('q'), 0
-                net = commission = payout = Decimal(0)
+                ids, quantity, total = array('q'), 0, _amounts()
                 for row in product_rows:
                     ids.append(row[4])
                     quantity += row[5]
-                    net += to_decimal(row[6])
-                    commission += to_decimal(row[7])
-                    payout += to_decimal(row[8])
+                    _add_amounts(total, row)
                 products.append(PayoutProduct(
-                        product, quantity, net, commission, payout, ids))
+                        product, quantity, *total[1:], ids))
             yield key, products
 
     @classmethod
@@ -498,6 +489,20 @@ class MarketplaceSale(metaclass=PoolMeta):
         line.quantity = 1
         line.unit_price = round_price(amount)
         return line
+
+
+def _amounts():
+    "Return an empty sum of sales: [count, net, commission, payout]"
+    return [0, Decimal(0), Decimal(0), Decimal(0)]
+
+
+def _add_amounts(total, row):
+    """Add to total (of _amounts) a sale read as a row whose last columns
+    are its net, commission and payout amounts"""
+    total[0] += 1
+    total[1] += to_decimal(row[-3])
+    total[2] += to_decimal(row[-2])
+    total[3] += to_decimal(row[-1])
 
 
 def _in_france(party):

@@ -23,7 +23,8 @@ class MarketplaceSale(metaclass=PoolMeta):
         Company = pool.get('company.company')
 
         minimum = Configuration(1).minimum_payout or Decimal(0)
-        totals = cls._payout_totals(from_date, to_date, vendors)
+        totals = cls._payout_totals(
+            cls._payout_query(from_date, to_date, vendors))
         parties = {p.id: p for p in bulk.browse(
                 Party, sorted({k[1] for k, _ in totals}))}
         companies = {c.id: c for c in bulk.browse(
