@@ -11,6 +11,9 @@ payout.py:
   time (see invoice_chunks).
 - Every write and transition queues an ir.model.log record in the
   transaction until commit: store_log_records saves them as the run goes.
+- The transaction keeps the records it reads, up to the record cache size
+  (2,000) for each of the twenty-odd models a payout reads, until commit:
+  clear_record_caches empties them after each chunk.
 - Every lock is taken before any work (see lock and lock_where), so Tryton
   never restarts the call to take one.
 - No list of every sale is held: the sales are locked with one query
@@ -103,6 +106,17 @@ def store_log_records(transaction):
             for i in range(0, len(records), BROWSE):
                 Log.save(records[i:i + BROWSE])
         records.clear()
+
+
+def clear_record_caches(transaction):
+    """Empty the transaction's record caches, as its commit does.
+
+    They hold only values read from the database, read again when needed.
+    Kept for the whole run, they fill to the record cache size for each
+    model the payout reads (invoices, lines, taxes, moves, parties and
+    their addresses, products...): 11 MB of a payout of 1,000 vendors."""
+    for cache in transaction.cache.values():
+        cache.clear()
 
 
 def tryton_locks(transaction):

@@ -184,7 +184,9 @@ class MarketplaceSale(metaclass=PoolMeta):
         # again for the moves, read each tax once (see tax.py)
         with shared_taxes():
             cls._payout_invoices(invoices, [p for _, p in chunk], config)
-        bulk.store_log_records(Transaction())
+        transaction = Transaction()
+        bulk.store_log_records(transaction)
+        bulk.clear_record_caches(transaction)
         return [invoice.id for invoice in invoices]
 
     @classmethod

@@ -97,6 +97,26 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
             {l.target for l in logs}, {f'state:{i}' for i in range(count)})
         self.assertEqual({l.resource for l in logs}, {admin})
 
+    @with_transaction()
+    def test_clear_record_caches(self):
+        "The records read are dropped from the transaction, read again after"
+        from trytond.modules.marketplace_sales_payout import bulk
+        pool = Pool()
+        User = pool.get('res.user')
+        transaction = Transaction()
+        admin, = User.search([('login', '=', 'admin')])
+        self.assertEqual(admin.login, 'admin')
+        cache = transaction.get_cache()
+        self.assertIn(admin.id, cache['res.user'])
+
+        bulk.clear_record_caches(transaction)
+
+        self.assertEqual(
+            [len(c) for c in transaction.cache.values()],
+            [0] * len(transaction.cache))
+        self.assertNotIn('res.user', cache)
+        self.assertEqual(User(admin.id).login, 'admin')
+
     def test_invoice_chunks(self):
         "Vendors are billed by chunks bounded in invoices and in lines"
         from trytond.modules.marketplace_sales_payout import bulk
