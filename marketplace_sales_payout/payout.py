@@ -80,10 +80,7 @@ class MarketplaceSale(metaclass=PoolMeta):
     def bill(cls, from_date, to_date, vendors=None):
         """Create, post and return the vendor invoices of the period and the
         vendors skipped (below the minimum or negative)"""
-        pool = Pool()
-        Party = pool.get('party.party')
-        Currency = pool.get('currency.currency')
-        Invoice = pool.get('account.invoice')
+        Invoice = Pool().get('account.invoice')
         cls._check_payout_period(from_date, to_date)
         bulk.custom_plans()
         config = cls._payout_configuration()
@@ -96,30 +93,7 @@ class MarketplaceSale(metaclass=PoolMeta):
                     'marketplace_sales_payout.msg_payout_nothing_to_bill',
                     from_date=format_date(from_date),
                     to_date=format_date(to_date)))
-        parties = {
-            p.id: p for p in bulk.browse(Party, {k[1] for k, _ in totals})}
-
-        # Minimum payout: a vendor whose total is not positive or is under
-        # the minimum is skipped; its sales stay to invoice
-        minimum = config.minimum_payout or Decimal(0)
-        skipped, to_bill = [], {}
-        for key, total in totals:
-            if cls._payout_skip_reason(total.payout, minimum):
-                skipped.append(
-                    (parties[key[1]], Currency(key[2]), total.payout))
-            else:
-                to_bill[key] = total.payout
-        # End of the minimum payout rule
-
-        cls._check_payout_vendors(
-            {k[0] for k in to_bill}, [parties[k[1]] for k in to_bill])
-        if not to_bill:
-            raise NothingToBillError(gettext(
-                    'marketplace_sales_payout.msg_payout_all_skipped',
-                    minimum=minimum,
-                    vendors=', '.join(
-                        '%s (%s %s)' % (v.rec_name, t, c.code)
-                        for v, c, t in skipped)))
+        to_bill, skipped = cls._payout_to_bill(totals, config)
         # the sales of each vendor are read as it is billed: only the
         # products of a chunk are held
         invoice_ids = []
@@ -137,6 +111,44 @@ class MarketplaceSale(metaclass=PoolMeta):
                 invoice_ids.extend(
                     cls._payout_chunk(chunk, from_date, to_date, config))
         return bulk.browse(Invoice, invoice_ids), skipped
+
+    @classmethod
+    def _payout_to_bill(cls, totals, config):
+        """Return the payout of each (company, vendor, currency) of totals
+        to bill and the vendors skipped as (vendor, currency, payout).
+        Raise a PayoutError when a vendor to bill lacks what its invoice
+        needs, a NothingToBillError when every vendor is skipped.
+
+        The vendors are checked here and not kept: the fields read for
+        them would stay in memory for the whole run."""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Currency = pool.get('currency.currency')
+        parties = {
+            p.id: p for p in bulk.browse(Party, {k[1] for k, _ in totals})}
+
+        # Minimum payout: a vendor whose total is not positive or is under
+        # the minimum is skipped; its sales stay to invoice
+        minimum = config.minimum_payout or Decimal(0)
+        skipped, to_bill = [], {}
+        for key, total in totals:
+            if cls._payout_skip_reason(total.payout, minimum):
+                skipped.append((key[1], key[2], total.payout))
+            else:
+                to_bill[key] = total.payout
+        # End of the minimum payout rule
+
+        cls._check_payout_vendors(
+            {k[0] for k in to_bill}, [parties[k[1]] for k in to_bill])
+        if not to_bill:
+            raise NothingToBillError(gettext(
+                    'marketplace_sales_payout.msg_payout_all_skipped',
+                    minimum=minimum,
+                    vendors=', '.join(
+                        '%s (%s %s)' % (parties[v].rec_name, t,
+                            Currency(c).code)
+                        for v, c, t in skipped)))
+        return to_bill, [(Party(v), Currency(c), t) for v, c, t in skipped]
 
     @classmethod
     def _check_payout_period(cls, from_date, to_date):

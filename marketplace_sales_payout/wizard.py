@@ -150,24 +150,33 @@ class Payout(Wizard):
             'billable': any(r['action'] in BILLED for r in rows),
             }
 
-    def transition_bill(self):
+    def _bill_selection(self):
+        """Return the ids of the vendors to bill and the text of the others
+        (None if none): the preview's rows, one per vendor, are not kept
+        while billing"""
         pool = Pool()
-        Sale = pool.get('marketplace.sale')
         Party = pool.get('party.party')
         Currency = pool.get('currency.currency')
         rows = self._preview_rows()
         vendors = sorted({r['vendor'] for r in rows if r['action'] in BILLED})
+        skipped = '\n'.join(
+            '%s: %s %s (%s)' % (
+                Party(r['vendor']).rec_name, r['payout'],
+                Currency(r['currency']).code, r['reason'])
+            for r in rows if r['action'] not in BILLED) or None
+        return vendors, skipped
+
+    def transition_bill(self):
+        pool = Pool()
+        Sale = pool.get('marketplace.sale')
+        Party = pool.get('party.party')
+        vendors, self.done.skipped = self._bill_selection()
         # With no vendor to bill, bill the selection anyway: it raises the
         # error that says why (configuration, period, minimum, legal data)
         invoices, _, not_mailed = Sale.payout(
             self.start.from_date, self.start.to_date,
             Party.browse(vendors) if vendors else self.start.vendors)
         self.done.invoices = invoices
-        self.done.skipped = '\n'.join(
-            '%s: %s %s (%s)' % (
-                Party(r['vendor']).rec_name, r['payout'],
-                Currency(r['currency']).code, r['reason'])
-            for r in rows if r['action'] not in BILLED) or None
         self.done.not_mailed = '\n'.join(
             gettext('marketplace_sales_payout.msg_payout_done_not_mailed',
                 vendor=i.party.rec_name, number=i.number)
