@@ -9,6 +9,8 @@ from trytond.pyson import Eval, PYSONEncoder
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
+from . import bulk
+
 ACTIONS = [
     ('email', "E-mail"),
     ('post', "Post Only"),
@@ -171,11 +173,15 @@ class Payout(Wizard):
         Sale = pool.get('marketplace.sale')
         Party = pool.get('party.party')
         vendors, self.done.skipped = self._bill_selection()
+        # The client sends the preview's form back: its rows, one per
+        # vendor, would be held as records for the whole run and saved
+        # again with the wizard's session; the selection above replaces them
+        self.preview.lines = []
         # With no vendor to bill, bill the selection anyway: it raises the
         # error that says why (configuration, period, minimum, legal data)
         invoices, _, not_mailed = Sale.payout(
             self.start.from_date, self.start.to_date,
-            Party.browse(vendors) if vendors else self.start.vendors)
+            bulk.browse(Party, vendors) if vendors else self.start.vendors)
         self.done.invoices = invoices
         self.done.not_mailed = '\n'.join(
             gettext('marketplace_sales_payout.msg_payout_done_not_mailed',
