@@ -84,6 +84,21 @@ ensure_browser() {
 
 # The self-billing document is converted to PDF by LibreOffice; without it
 # the document is an ODT.  Install Debian's writer when we are root.
+# setup/test-at runs the suite under a shifted clock with Debian's faketime
+# (libfaketime); tests/test_test_at.py runs it.  Install it when we can.
+ensure_faketime() {
+    if command -v faketime >/dev/null 2>&1; then return 0; fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "Installing Debian's faketime for setup/test-at"
+        if ! (export DEBIAN_FRONTEND=noninteractive
+                timeout 600 apt-get update -q -o DPkg::Lock::Timeout=300 \
+                && timeout 600 apt-get install -y -q -o DPkg::Lock::Timeout=300 faketime) \
+                >"${TMPDIR:-/tmp}/marketplace-apt-faketime.log" 2>&1; then
+            say "WARNING: faketime could not be installed: setup/test-at and its test cannot run"
+        fi
+    fi
+}
+
 ensure_libreoffice() {
     if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then
         return 0
