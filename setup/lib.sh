@@ -60,6 +60,22 @@ ensure_postgres() {
   or set PG_HOST/PG_PORT/PG_USER, then run this command again."
 }
 
+# True when a missing Debian package can be installed (root, apt-get)
+can_apt() {
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1
+}
+
+# apt_install LOG [OPTION...] PACKAGE...: install Debian packages, their
+# output in LOG; fails if apt-get fails or takes too long
+apt_install() {
+    local log=$1
+    shift
+    (export DEBIAN_FRONTEND=noninteractive
+        timeout 600 apt-get update -q -o DPkg::Lock::Timeout=300 \
+        && timeout 900 apt-get install -y -q -o DPkg::Lock::Timeout=300 "$@") \
+        >"$log" 2>&1
+}
+
 # The browser end-to-end tests drive Debian's chromium (never a downloaded
 # browser).  Install it when we are root on Debian; otherwise say loudly that
 # those tests will be skipped.
@@ -69,12 +85,9 @@ ensure_browser() {
         return 0
     fi
     if command -v chromium >/dev/null 2>&1; then return 0; fi
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    if can_apt; then
         say "Installing Debian's chromium for the browser end-to-end tests"
-        if ! (export DEBIAN_FRONTEND=noninteractive
-                timeout 600 apt-get update -q -o DPkg::Lock::Timeout=300 \
-                && timeout 900 apt-get install -y -q -o DPkg::Lock::Timeout=300 chromium) \
-                >"${TMPDIR:-/tmp}/marketplace-apt.log" 2>&1; then
+        if ! apt_install "${TMPDIR:-/tmp}/marketplace-apt.log" chromium; then
             say "WARNING: chromium could not be installed (see ${TMPDIR:-/tmp}/marketplace-apt.log): the browser end-to-end tests will be SKIPPED"
         fi
     else
@@ -82,36 +95,30 @@ ensure_browser() {
     fi
 }
 
-# The self-billing document is converted to PDF by LibreOffice; without it
-# the document is an ODT.  Install Debian's writer when we are root.
 # setup/test-at runs the suite under a shifted clock with Debian's faketime
 # (libfaketime); tests/test_test_at.py runs it.  Install it when we can.
 ensure_faketime() {
     if command -v faketime >/dev/null 2>&1; then return 0; fi
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    if can_apt; then
         say "Installing Debian's faketime for setup/test-at"
-        if ! (export DEBIAN_FRONTEND=noninteractive
-                timeout 600 apt-get update -q -o DPkg::Lock::Timeout=300 \
-                && timeout 600 apt-get install -y -q -o DPkg::Lock::Timeout=300 faketime) \
-                >"${TMPDIR:-/tmp}/marketplace-apt-faketime.log" 2>&1; then
+        if ! apt_install "${TMPDIR:-/tmp}/marketplace-apt-faketime.log" \
+                faketime; then
             say "WARNING: faketime could not be installed: setup/test-at and its test cannot run"
         fi
     fi
 }
 
+# The self-billing document is converted to PDF by LibreOffice; without it
+# the document is an ODT.  Install Debian's writer when we are root.
 ensure_libreoffice() {
     if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then
         return 0
     fi
     if [ "${LIBREOFFICE:-1}" = 0 ]; then return 0; fi
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    if can_apt; then
         say "Installing LibreOffice (writer, headless) and poppler-utils for PDF documents"
-        if ! (export DEBIAN_FRONTEND=noninteractive
-                timeout 600 apt-get update -q -o DPkg::Lock::Timeout=300 \
-                && timeout 900 apt-get install -y -q -o DPkg::Lock::Timeout=300 \
-                    --no-install-recommends \
-                    libreoffice-writer-nogui poppler-utils) \
-                >"${TMPDIR:-/tmp}/marketplace-apt-libreoffice.log" 2>&1; then
+        if ! apt_install "${TMPDIR:-/tmp}/marketplace-apt-libreoffice.log" \
+                --no-install-recommends libreoffice-writer-nogui poppler-utils; then
             say "WARNING: LibreOffice could not be installed: documents will be ODT, not PDF"
         fi
     else

@@ -3,8 +3,8 @@
 
 It runs tests/clock_probe.py with the clock set to 23:59:57 (pytest and the
 processes it starts see that time and see midnight pass) and to 00:00:30
-(a time earlier today).  It runs once, in
-the SQLite pass of setup/test (it needs no database).
+(a time earlier today).  It runs once, in the SQLite pass of setup/test
+(it needs no database).
 """
 import os
 import shutil
