@@ -55,7 +55,8 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
 
     @with_transaction()
     def test_payout_plans_with_values(self):
-        "On PostgreSQL the payout's queries are planned with their values"
+        """On PostgreSQL the payout's queries are planned with their values
+        and without merge joins"""
         from trytond import backend
         from trytond.exceptions import UserError
         pool = Pool()
@@ -64,15 +65,17 @@ class MarketplaceSalesPayoutTestCase(CompanyTestMixin, ModuleTestCase):
             self.skipTest("plan_cache_mode is PostgreSQL's")
         cursor = Transaction().connection.cursor()
 
-        def plan_cache_mode():
-            cursor.execute('SHOW plan_cache_mode')
+        def show(setting):
+            cursor.execute('SHOW %s' % setting)
             return cursor.fetchone()[0]
 
-        self.assertEqual(plan_cache_mode(), 'auto')
+        self.assertEqual(show('plan_cache_mode'), 'auto')
+        self.assertEqual(show('enable_mergejoin'), 'on')
         with self.assertRaises(UserError):
             # no payout journal configured, nothing to bill
             Sale.bill(dt.date(2026, 1, 1), dt.date(2026, 1, 31))
-        self.assertEqual(plan_cache_mode(), 'force_custom_plan')
+        self.assertEqual(show('plan_cache_mode'), 'force_custom_plan')
+        self.assertEqual(show('enable_mergejoin'), 'off')
 
     @with_transaction()
     def test_store_log_records_by_chunks(self):
